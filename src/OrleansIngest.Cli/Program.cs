@@ -1,1 +1,11 @@
-return 0;
+using System.CommandLine;
+using OrleansIngest.Cli.Commands;
+
+var root = new RootCommand("orleans-ingest: turns raw audio and sensor files into training-ready Parquet tables on an Orleans cluster.")
+{
+    IngestCommand.Create(),
+    StatusCommand.Create(),
+    InspectCommand.Create(),
+    GenerateCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need beyond the .NET SDK: Node.js/npm (model fetch, DuckDB reader),
+# espeak-ng (real speech for VAD tests). Idempotent; safe to run on every invocation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" ]]; then
+  command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+fi
+if (( ${#need_apt[@]} > 0 )); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need_apt[*]} with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install: ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+command -v dotnet >/dev/null 2>&1 || { echo "setup: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
+
+if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f tests/tools/package-lock.json && ! -d tests/tools/node_modules ]]; then
+  echo "setup: installing the independent Parquet reader (DuckDB) for tests"
+  (cd tests/tools && npm ci --no-audit --no-fund --silent)
+fi

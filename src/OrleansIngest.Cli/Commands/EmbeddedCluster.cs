@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansIngest.Grains;
+using OrleansIngest.Silo.Hosting;
+
+namespace OrleansIngest.Cli.Commands;
+
+/// <summary>An in-process silo with localhost clustering and in-memory grain state: the embedded default.</summary>
+internal static class EmbeddedCluster
+{
+    /// <summary>Builds (does not start) the host. Ports are chosen free so that several runs can coexist.</summary>
+    public static IHost Build(int lanes, bool verbose)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+        if (lanes > 0)
+        {
+            builder.Configuration["OrleansIngest:Worker:Lanes"] = lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.AddMemoryGrainStorage(IngestStorageNames.Jobs);
+            silo.AddOrleansIngest();
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        return builder.Build();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Storage.Local;
+using Spectre.Console;
+
+namespace OrleansIngest.Cli.Commands;
+
+/// <summary><c>ingest</c>: runs a job on an in-process silo and waits for it.</summary>
+internal static class IngestCommand
+{
+    public static Command Create()
+    {
+        var source = new Option<string>("--source") { Description = "Source folder (or file:// URI).", Required = true };
+        var output = new Option<string>("--output") { Description = "Output folder; each table is a folder below it.", Required = true };
+        var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: *.wav → audio_segments, *.csv → sensor_windows." };
+        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
+        var command = new Command("ingest", "Ingest a folder into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, CancellationToken cancellationToken)
+    {
+        PipelineDefinition pipeline;
+        try
+        {
+            pipeline = pipelineFile is null ? PipelineDefinition.Default : PipelineDefinition.Load(pipelineFile.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Invalid pipeline:[/] {ex.Message}");
+            return 2;
+        }
+
+        var sourceRoot = LocalPaths.ToUri(LocalPaths.ToFullPath(source));
+        var outputRoot = LocalPaths.ToUri(LocalPaths.ToFullPath(output));
+        if (!Directory.Exists(LocalPaths.ToFullPath(source)))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Source folder not found:[/] {source}");
+            return 2;
+        }
+
+        Directory.CreateDirectory(LocalPaths.ToFullPath(output));
+        using var host = EmbeddedCluster.Build(lanes, verbose);
+        await host.StartAsync(cancellationToken);
+        var stopwatch = Stopwatch.StartNew();
+        JobProgress progress;
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var jobId = $"ingest-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..36];
+            var job = grains.GetGrain<IIngestJobGrain>(jobId);
+            await job.StartAsync(new JobSpec(sourceRoot, outputRoot, pipeline.ToJson(), pipeline.LineageVersion));
+            progress = await ProgressView.WatchAsync(job, cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        stopwatch.Stop();
+        Summary.Print(progress, stopwatch.Elapsed);
+        return progress.Phase == JobPhase.Completed ? 0 : 1;
+    }
+}
+
+/// <summary>Live progress of a job: a progress bar on a terminal, periodic lines otherwise.</summary>
+internal static class ProgressView
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<JobProgress> WatchAsync(IIngestJobGrain job, CancellationToken cancellationToken)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return await WatchPlainAsync(job, cancellationToken);
+        }
+
+        JobProgress progress = await job.GetProgressAsync();
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var bar = context.AddTask("discovering", maxValue: 1);
+                while (true)
+                {
+                    progress = await job.GetProgressAsync();
+                    bar.MaxValue = Math.Max(1, progress.BytesTotal);
+                    bar.Value = progress.BytesDone;
+                    bar.Description = Describe(progress);
+                    if (progress.IsFinished)
+                    {
+                        bar.Value = bar.MaxValue;
+                        break;
+                    }
+
+                    await Task.Delay(PollInterval, cancellationToken);
+                }
+            });
+        return progress;
+    }
+
+    private static async Task<JobProgress> WatchPlainAsync(IIngestJobGrain job, CancellationToken cancellationToken)
+    {
+        var lastPrint = Stopwatch.StartNew();
+        while (true)
+        {
+            var progress = await job.GetProgressAsync();
+            if (progress.IsFinished)
+            {
+                return progress;
+            }
+
+            if (lastPrint.Elapsed >= TimeSpan.FromSeconds(2))
+            {
+                Console.WriteLine(Describe(progress));
+                lastPrint.Restart();
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    private static string Describe(JobProgress p) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{p.Phase.ToString().ToLowerInvariant()}: {p.Committed + p.Quarantined}/{p.Discovered} files, {p.AudioSegments} segments, {p.SensorWindows} windows, {p.Quarantined} quarantined");
+}
+
+/// <summary>The end-of-run summary.</summary>
+internal static class Summary
+{
+    public static void Print(JobProgress p, TimeSpan elapsed)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
+        var inv = CultureInfo.InvariantCulture;
+        table.AddRow("job", p.JobId);
+        table.AddRow("outcome", p.Phase == JobPhase.Completed ? "[green]completed[/]" : $"[red]{p.Phase.ToString().ToLowerInvariant()}[/]");
+        table.AddRow("files processed", (p.Committed + p.Quarantined).ToString(inv));
+        table.AddRow("files committed", p.Committed.ToString(inv));
+        table.AddRow("files quarantined", p.Quarantined.ToString(inv));
+        table.AddRow("skipped (already ingested)", p.SkippedAlreadyDone.ToString(inv));
+        table.AddRow("skipped (no route)", p.SkippedNoRoute.ToString(inv));
+        table.AddRow("audio segments", p.AudioSegments.ToString(inv));
+        table.AddRow("sensor windows", p.SensorWindows.ToString(inv));
+        table.AddRow("audio hours", (p.AudioSeconds / 3600).ToString("0.000", inv));
+        table.AddRow("wall time", elapsed.TotalSeconds.ToString("0.0 s", inv));
+        table.AddRow("throughput", elapsed.TotalSeconds > 0 ? (p.AudioSeconds / elapsed.TotalSeconds).ToString("0.0", inv) + "× real time" : "-");
+        AnsiConsole.Write(table);
+        if (p.Error is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {p.Error}");
+        }
+
+        foreach (var q in p.QuarantinedUnits)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]quarantined[/] {q.SourceUri}: {q.Reason}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OrleansIngest.Processing.Commit;
+using OrleansIngest.Storage.Local;
+using Spectre.Console;
+
+namespace OrleansIngest.Cli.Commands;
+
+/// <summary><c>status</c>: what the tables under an output folder hold, read from their commit logs.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--output") { Description = "Output folder.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("status", "Show the committed files, rows and quarantined units of every table in an output folder.") { output, json };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(output)!, parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string output, bool json, CancellationToken cancellationToken)
+    {
+        var root = LocalPaths.ToFullPath(output);
+        if (!Directory.Exists(root))
+        {
+            Console.Error.WriteLine($"Output folder not found: {output}");
+            return 2;
+        }
+
+        var tables = new List<TableStatus>();
+        foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            if (!Directory.Exists(Path.Combine(dir, "_ingest", "log")))
+            {
+                continue;
+            }
+
+            var committer = new TableCommitter(new LocalTableStore(dir), TimeProvider.System);
+            await committer.RefreshAsync(cancellationToken);
+            var s = committer.State;
+            tables.Add(new TableStatus(
+                Path.GetFileName(dir), s.Files.Count, s.RowCount, s.ByteCount, new UnitCounts(s.CommittedUnitCount, s.Quarantined.Count),
+                [.. s.Quarantined.OrderBy(q => q.SourceUri, StringComparer.Ordinal).Select(q => new QuarantineStatus(q.SourceUri, q.SourceETag, q.Reason))],
+                s.LastCommitAt, s.NextSequence));
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new StatusDocument(tables), StatusJson.Default.StatusDocument));
+            return 0;
+        }
+
+        var view = new Table().Border(TableBorder.Rounded).AddColumns("table", "files", "rows", "bytes", "committed units", "quarantined", "last commit");
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var t in tables)
+        {
+            view.AddRow(t.Name, t.Files.ToString(inv), t.Rows.ToString(inv), t.Bytes.ToString(inv), t.Units.Committed.ToString(inv), t.Units.Quarantined.ToString(inv), t.LastCommitAt?.ToString("u", inv) ?? "-");
+        }
+
+        AnsiConsole.Write(view);
+        foreach (var q in tables.SelectMany(t => t.Quarantined.Select(q => (t.Name, q))))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{q.Name}[/] quarantined {q.q.SourceUri}: {q.q.Reason}");
+        }
+
+        return 0;
+    }
+}
+
+internal sealed record StatusDocument([property: JsonPropertyName("tables")] IReadOnlyList<TableStatus> Tables);
+
+internal sealed record TableStatus(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("files")] int Files,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("units")] UnitCounts Units,
+    [property: JsonPropertyName("quarantined")] IReadOnlyList<QuarantineStatus> Quarantined,
+    [property: JsonPropertyName("last_commit_at")] DateTimeOffset? LastCommitAt,
+    [property: JsonPropertyName("log_entries")] long LogEntries);
+
+internal sealed record UnitCounts(
+    [property: JsonPropertyName("committed")] int Committed,
+    [property: JsonPropertyName("quarantined")] int Quarantined);
+
+internal sealed record QuarantineStatus(
+    [property: JsonPropertyName("source_uri")] string SourceUri,
+    [property: JsonPropertyName("source_etag")] string SourceETag,
+    [property: JsonPropertyName("reason")] string Reason);
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(StatusDocument))]
+internal sealed partial class StatusJson : JsonSerializerContext;

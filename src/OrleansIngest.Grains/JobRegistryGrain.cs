@@ -1,0 +1,43 @@
+using Orleans.Runtime;
+using OrleansIngest.Abstractions;
+
+namespace OrleansIngest.Grains;
+
+/// <summary>Durable list of active jobs.</summary>
+[GenerateSerializer, Alias("OrleansIngest.JobRegistryState")]
+public sealed class JobRegistryState
+{
+    [Id(0)] public SortedSet<string> Active { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The cluster's active jobs. Reads are served concurrently; workers poll it when idle.</summary>
+public sealed class JobRegistryGrain([PersistentState("registry", IngestStorageNames.Jobs)] IPersistentState<JobRegistryState> state)
+    : Grain, IJobRegistryGrain
+{
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Wake every active job so it re-discovers its units after a restart of the cluster.
+        foreach (var jobId in state.State.Active)
+        {
+            await GrainFactory.GetGrain<IIngestJobGrain>(jobId).GetSpecAsync();
+        }
+    }
+
+    public async Task RegisterAsync(string jobId)
+    {
+        if (state.State.Active.Add(jobId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task UnregisterAsync(string jobId)
+    {
+        if (state.State.Active.Remove(jobId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<string>> GetActiveJobsAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Active]);
+}

@@ -1,0 +1,38 @@
+using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Commit;
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Grains;
+
+/// <summary>
+/// Single writer of one table's commit log. The protocol itself (put-if-absent entries, whole-file rejection,
+/// publish after commit, roll-forward on activation) lives in <see cref="TableCommitter"/>.
+/// </summary>
+public sealed class TableCommitGrain(IStorageResolver storage, TimeProvider timeProvider) : Grain, ITableCommitGrain
+{
+    private static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
+    private TableCommitter? _committer;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (outputRoot, table) = TableKey.Parse(this.GetPrimaryKeyString());
+        _committer = new TableCommitter(storage.GetTable(outputRoot, table), timeProvider);
+        await _committer.RecoverAsync(cancellationToken);
+        await _committer.CollectOrphansAsync(OrphanGracePeriod, cancellationToken);
+    }
+
+    public async Task<FileCommitResult> CommitFileAsync(FileCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var units = commit.Units.Select(u => new LoggedUnit(u.UnitId, u.SourceUri, u.ETag, u.Size, u.Rows, u.MediaSeconds)).ToList();
+        var outcome = await _committer!.CommitFileAsync(new FileCommitRequest(commit.FileName, commit.Rows, commit.Bytes, units, commit.Writer, commit.PipelineVersion));
+        return new FileCommitResult(outcome.Committed, outcome.Sequence, outcome.AlreadyCommittedUnits);
+    }
+
+    public async Task QuarantineAsync(IReadOnlyList<UnitQuarantine> units, string writer, string pipelineVersion)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var entries = units.Select(u => new QuarantinedUnit(u.UnitId, u.SourceUri, u.ETag, u.Reason)).ToList();
+        await _committer!.QuarantineAsync(entries, writer, pipelineVersion);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansIngest.Processing.Commit;
+
+/// <summary>A unit (one blob version) as recorded in the commit log.</summary>
+public sealed record LoggedUnit(
+    [property: JsonPropertyName("unit_id")] string UnitId,
+    [property: JsonPropertyName("source_uri")] string SourceUri,
+    [property: JsonPropertyName("source_etag")] string SourceETag,
+    [property: JsonPropertyName("source_bytes")] long SourceBytes,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("media_seconds")] double MediaSeconds);
+
+/// <summary>A data file committed by one log entry, with the units whose rows it holds.</summary>
+public sealed record LoggedFile(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+
+/// <summary>A unit quarantined with the reason it could not be ingested.</summary>
+public sealed record QuarantinedUnit(
+    [property: JsonPropertyName("unit_id")] string UnitId,
+    [property: JsonPropertyName("source_uri")] string SourceUri,
+    [property: JsonPropertyName("source_etag")] string SourceETag,
+    [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>
+/// One entry of a table's commit log (<c>_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c>). Entries are created with
+/// put-if-absent semantics, so the log is a totally ordered, append-only record of what the table holds.
+/// </summary>
+public sealed record CommitLogEntry
+{
+    /// <summary>Format version of the entry.</summary>
+    [JsonPropertyName("format")] public int Format { get; init; } = 1;
+
+    /// <summary>Position of the entry in the log, starting at 0.</summary>
+    [JsonPropertyName("sequence")] public long Sequence { get; init; }
+
+    /// <summary>When the entry was written (UTC).</summary>
+    [JsonPropertyName("committed_at")] public DateTimeOffset CommittedAt { get; init; }
+
+    /// <summary>Who wrote it (silo and worker lane), for audit.</summary>
+    [JsonPropertyName("writer")] public string Writer { get; init; } = "";
+
+    /// <summary>Pipeline version that produced the files.</summary>
+    [JsonPropertyName("pipeline_version")] public string PipelineVersion { get; init; } = "";
+
+    /// <summary>Files added to the table.</summary>
+    [JsonPropertyName("files")] public IReadOnlyList<LoggedFile> Files { get; init; } = [];
+
+    /// <summary>Units quarantined by this entry.</summary>
+    [JsonPropertyName("quarantined")] public IReadOnlyList<QuarantinedUnit> Quarantined { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+
+    /// <summary>Serialises the entry as UTF-8 JSON.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    /// <summary>Parses an entry; a corrupt entry is an error, never silently skipped.</summary>
+    public static CommitLogEntry Parse(long sequence, ReadOnlySpan<byte> utf8Json)
+    {
+        CommitLogEntry? entry;
+        try
+        {
+            entry = JsonSerializer.Deserialize<CommitLogEntry>(utf8Json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Commit log entry {sequence} is not valid JSON: {ex.Message}", ex);
+        }
+
+        if (entry is null || entry.Sequence != sequence)
+        {
+            throw new InvalidDataException($"Commit log entry {sequence} records sequence {entry?.Sequence}.");
+        }
+
+        return entry;
+    }
+}

@@ -1,0 +1,166 @@
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Processing.Commit;
+
+/// <summary>A staged data file and the units whose rows it holds, ready to commit.</summary>
+public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, IReadOnlyList<LoggedUnit> Units, string Writer, string PipelineVersion);
+
+/// <summary>Outcome of a commit attempt.</summary>
+/// <param name="Committed">True when the file is in the log and published.</param>
+/// <param name="Sequence">Log entry that committed it, or -1.</param>
+/// <param name="AlreadyCommittedUnits">When rejected: the units that another file had already committed.</param>
+public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyList<string> AlreadyCommittedUnits);
+
+/// <summary>
+/// The commit protocol of one table (DESIGN §5): append-only log entries created put-if-absent, a file is
+/// rejected whole when any of its units is already committed, and a file is published only after its entry
+/// exists. Safe against concurrent committers (a lost put-if-absent race re-reads the log and re-checks), but
+/// meant to be driven by one owner per table (the table's commit grain) so that races are rare.
+/// </summary>
+public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
+{
+    private const int MaxAppendAttempts = 64;
+    private bool _loaded;
+
+    /// <summary>The table state folded from the log as far as this committer has read it.</summary>
+    public CommitLogState State { get; } = new();
+
+    /// <summary>The table's storage.</summary>
+    public ITableStore Store => store;
+
+    /// <summary>Reads log entries written since the last refresh (by anyone).</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await foreach (var (sequence, content) in store.ReadLogAsync(State.NextSequence, cancellationToken))
+        {
+            State.Apply(CommitLogEntry.Parse(sequence, content));
+        }
+
+        _loaded = true;
+    }
+
+    /// <summary>
+    /// Loads the log and rolls forward what a crash may have left half done: files that are committed but
+    /// still staged are published. Returns how many files it published.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        await RefreshAsync(cancellationToken);
+        var published = 0;
+        foreach (var file in State.Files)
+        {
+            if (!await store.IsPublishedAsync(file.Path, cancellationToken))
+            {
+                await store.PublishAsync(file.Path, cancellationToken);
+                published++;
+            }
+        }
+
+        return published;
+    }
+
+    /// <summary>
+    /// Deletes staged files that no log entry names and that are older than <paramref name="gracePeriod"/>
+    /// (a writer may still be about to commit a younger one). Returns how many it deleted.
+    /// </summary>
+    public async Task<int> CollectOrphansAsync(TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    {
+        await RefreshAsync(cancellationToken);
+        var named = State.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var cutoff = timeProvider.GetUtcNow() - gracePeriod;
+        var deleted = 0;
+        var orphans = new List<string>();
+        await foreach (var (fileName, lastModified) in store.ListStagedFilesAsync(cancellationToken))
+        {
+            if (!named.Contains(fileName) && lastModified < cutoff)
+            {
+                orphans.Add(fileName);
+            }
+        }
+
+        foreach (var orphan in orphans)
+        {
+            await store.DeleteStagedFileAsync(orphan, cancellationToken);
+            deleted++;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Commits a staged file, or rejects it whole when any of its units is already committed.</summary>
+    public async Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await EnsureLoadedAsync(cancellationToken);
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var conflicts = request.Units.Where(u => State.IsCommitted(u.UnitId)).Select(u => u.UnitId).ToList();
+            if (conflicts.Count > 0)
+            {
+                await store.DeleteStagedFileAsync(request.FileName, cancellationToken);
+                return new FileCommitOutcome(false, -1, conflicts);
+            }
+
+            var entry = new CommitLogEntry
+            {
+                Sequence = State.NextSequence,
+                CommittedAt = timeProvider.GetUtcNow(),
+                Writer = request.Writer,
+                PipelineVersion = request.PipelineVersion,
+                Files = [new LoggedFile(request.FileName, request.Rows, request.Bytes, request.Units)],
+            };
+            if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
+            {
+                State.Apply(entry);
+                await store.PublishAsync(request.FileName, cancellationToken);
+                return new FileCommitOutcome(true, entry.Sequence, []);
+            }
+
+            // Someone else appended first: learn what they committed, then re-check our units.
+            await RefreshAsync(cancellationToken);
+        }
+
+        throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
+    }
+
+    /// <summary>Records units as quarantined with their reasons (units already committed are left alone).</summary>
+    public async Task<long> QuarantineAsync(IReadOnlyList<QuarantinedUnit> units, string writer, string pipelineVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        await EnsureLoadedAsync(cancellationToken);
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var pending = units.Where(u => !State.IsSettled(u.UnitId)).ToList();
+            if (pending.Count == 0)
+            {
+                return -1;
+            }
+
+            var entry = new CommitLogEntry
+            {
+                Sequence = State.NextSequence,
+                CommittedAt = timeProvider.GetUtcNow(),
+                Writer = writer,
+                PipelineVersion = pipelineVersion,
+                Quarantined = pending,
+            };
+            if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
+            {
+                State.Apply(entry);
+                return entry.Sequence;
+            }
+
+            await RefreshAsync(cancellationToken);
+        }
+
+        throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
+    }
+
+    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (!_loaded)
+        {
+            await RecoverAsync(cancellationToken);
+        }
+    }
+}

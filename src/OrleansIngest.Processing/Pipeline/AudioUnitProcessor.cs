@@ -1,0 +1,149 @@
+using System.Buffers;
+using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Features;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Parquet;
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Processing.Pipeline;
+
+/// <summary>
+/// Audio unit: decode (streaming) → mono 16 kHz → fixed-length segments → Whisper log-mel and Silero VAD →
+/// one <see cref="AudioSegmentRow"/> per segment. Several segments are in flight at once so the shared
+/// <see cref="VadBatcher"/> batches them with segments of other units. Not thread-safe: one per worker lane.
+/// </summary>
+public sealed class AudioUnitProcessor(VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8)
+{
+    /// <summary>Sample rate of every segment.</summary>
+    public const int SampleRate = 16_000;
+
+    private readonly WhisperLogMel _logMel = new();
+
+    /// <summary>Processes one unit, handing rows to <paramref name="sink"/> in segment order.</summary>
+    public async Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Stream stream,
+        PipelineContext context,
+        Func<AudioSegmentRow, ValueTask> sink,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sink);
+        using var decoded = await WavDecoder.OpenAsync(stream, unit.Size, unit.SourceUri, cancellationToken);
+        using var audio = new ResamplingAudioSource(decoded, SampleRate);
+        var segmentSamples = checked((int)Math.Round(context.Pipeline.Audio.SegmentSeconds * SampleRate));
+        var inFlight = new Queue<PendingSegment>();
+        long samplesBefore = 0;
+        var rows = 0L;
+        try
+        {
+            for (var index = 0; ; index++)
+            {
+                var buffer = ArrayPool<float>.Shared.Rent(segmentSamples);
+                var count = await FillAsync(audio, buffer.AsMemory(0, segmentSamples), cancellationToken);
+                if (count == 0)
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                    break;
+                }
+
+                var segment = buffer.AsMemory(0, count);
+                var frames = WhisperLogMel.FrameCount(count);
+                var logMel = new float[WhisperLogMel.MelBands * frames];
+                _logMel.Compute(segment.Span, logMel);
+                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken)));
+                samplesBefore += count;
+                if (inFlight.Count >= maxSegmentsInFlight)
+                {
+                    await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                    rows++;
+                }
+
+                if (count < segmentSamples)
+                {
+                    break;
+                }
+            }
+
+            while (inFlight.Count > 0)
+            {
+                await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                rows++;
+            }
+        }
+        finally
+        {
+            // On failure, let in-flight VAD work finish before its buffers go back to the pool.
+            while (inFlight.TryDequeue(out var pending))
+            {
+                try
+                {
+                    await pending.Vad;
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                {
+                    // The unit already failed; this result is not needed.
+                }
+
+                ArrayPool<float>.Shared.Return(pending.Buffer);
+            }
+        }
+
+        return new UnitStats(rows, samplesBefore / (double)SampleRate);
+    }
+
+    private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink)
+    {
+        VadResult vadResult;
+        try
+        {
+            vadResult = await pending.Vad;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pending.Buffer);
+        }
+
+        var start = pending.StartSample / (double)SampleRate;
+        await sink(new AudioSegmentRow
+        {
+            SegmentId = $"{unit.UnitId}-{pending.Index:D6}",
+            SourceUri = unit.SourceUri,
+            SourceEtag = unit.ETag,
+            SourceBytes = unit.Size,
+            SegmentIndex = pending.Index,
+            StartS = start,
+            EndS = start + (pending.Samples / (double)SampleRate),
+            SampleRate = SampleRate,
+            ChannelsIn = format.Channels,
+            CodecIn = format.Codec,
+            LogMel = pending.LogMel,
+            LogMelFrames = pending.Frames,
+            SpeechProbMean = vadResult.SpeechProbMean,
+            SpeechRatio = vadResult.SpeechRatio,
+            PipelineVersion = context.PipelineVersion,
+            ModelVersions = modelVersions,
+            IngestedAt = timeProvider.GetUtcNow(),
+        });
+    }
+
+    private static async ValueTask<int> FillAsync(IAudioSource source, Memory<float> destination, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            var read = await source.ReadAsync(destination[filled..], cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task<VadResult> Vad);
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using OrleansIngest.Processing.Commit;
+using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Parquet;
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Processing.Pipeline;
+
+/// <summary>Worker settings of one silo.</summary>
+/// <param name="Lanes">Units processed at once (one per core by default).</param>
+/// <param name="MaxSegmentsInFlight">Audio segments of one unit awaiting VAD at once; feeds the VAD batch.</param>
+public sealed record JobWorkerSettings(int Lanes, int MaxSegmentsInFlight = 8);
+
+/// <summary>
+/// Processes a job's units on this silo until no unit is pending: each lane leases a unit, appends its rows to
+/// the lane's open file of the unit's table, and commits a file when it reaches its target size or age, or
+/// when the lane runs out of work. Units are reported done only after their file is committed.
+/// </summary>
+public sealed class JobWorker(
+    IJobCoordinator coordinator,
+    IStorageResolver storage,
+    VadBatcher vad,
+    string modelVersions,
+    TimeProvider timeProvider,
+    JobWorkerSettings settings,
+    string sourceRoot,
+    string outputRoot,
+    PipelineContext context)
+{
+    private readonly IBlobStore _source = storage.GetSource(sourceRoot);
+
+    /// <summary>Runs all lanes until the job has no pending unit for this silo.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var lanes = Enumerable.Range(0, Math.Max(1, settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken));
+        await Task.WhenAll(lanes);
+    }
+
+    private ParquetOutputSettings OutputSettings => new(context.Pipeline.Output.TargetFileBytes, context.Pipeline.Output.RowGroupRows);
+
+    private sealed class Lane(JobWorker worker, int index)
+    {
+        private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
+        private readonly AudioUnitProcessor _audio = new(worker.vad, worker.modelVersions, worker.timeProvider, worker.settings.MaxSegmentsInFlight);
+        private readonly SensorUnitProcessor _sensor = new(worker.timeProvider);
+        private readonly string _writer = $"{worker.context.Writer}/lane{index}";
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                while (true)
+                {
+                    var leases = await worker.coordinator.LeaseAsync(1, cancellationToken);
+                    if (leases.Count == 0)
+                    {
+                        break;
+                    }
+
+                    foreach (var unit in leases)
+                    {
+                        await ProcessAsync(unit, cancellationToken);
+                    }
+
+                    await CommitDueAsync(force: false, cancellationToken);
+                }
+
+                await CommitDueAsync(force: true, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Shutting down: staged files stay uncommitted and are collected as orphans; leases expire.
+                foreach (var file in _files.Values)
+                {
+                    await file.DisposeAsync();
+                }
+            }
+        }
+
+        private async Task ProcessAsync(LeasedUnit unit, CancellationToken cancellationToken)
+        {
+            OpenFile file;
+            try
+            {
+                file = await GetOrOpenAsync(unit, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Failed, ex.Message, 0, 0)], cancellationToken);
+                return;
+            }
+
+            var rowsBefore = file.Rows;
+            try
+            {
+                var stats = unit.Kind == RouteKind.Audio
+                    ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
+                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker.context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+                file.Units.Add((unit, stats));
+            }
+            catch (Exception ex) when (ex is InvalidMediaException or SourceChangedException)
+            {
+                // Bad input (or a version that no longer exists): quarantine at once with the specific reason.
+                await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
+                var reason = ex is InvalidMediaException media ? media.Message : $"source changed before it was read: {ex.Message}";
+                await worker.coordinator.QuarantineAsync(unit.Table, new QuarantinedUnit(unit.UnitId, unit.SourceUri, unit.ETag, reason), _writer, worker.context.PipelineVersion, cancellationToken);
+                await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Quarantined, reason, 0, 0)], cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Unknown or transient: the job retries it, then quarantines it after its attempt limit.
+                await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
+                await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Failed, $"{ex.GetType().Name}: {ex.Message}", 0, 0)], cancellationToken);
+            }
+        }
+
+        private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
+        {
+            await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
+            return await _audio.ProcessAsync(unit, stream, worker.context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+        }
+
+        private async Task<OpenFile> GetOrOpenAsync(LeasedUnit unit, CancellationToken cancellationToken)
+        {
+            if (_files.TryGetValue(unit.Table, out var open))
+            {
+                return open;
+            }
+
+            var store = worker.storage.GetTable(worker.outputRoot, unit.Table);
+            var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker.timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
+            var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+            OpenFile file = unit.Kind == RouteKind.Audio
+                ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker.timeProvider.GetUtcNow())
+                : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker.timeProvider.GetUtcNow());
+            _files[unit.Table] = file;
+            return file;
+        }
+
+        private async Task CommitDueAsync(bool force, CancellationToken cancellationToken)
+        {
+            var maxAge = TimeSpan.FromSeconds(worker.context.Pipeline.Output.MaxFileSeconds);
+            var now = worker.timeProvider.GetUtcNow();
+            foreach (var (table, file) in _files.ToList())
+            {
+                if (force || file.ApproximateBytes >= worker.context.Pipeline.Output.TargetFileBytes || now - file.OpenedAt >= maxAge)
+                {
+                    _files.Remove(table);
+                    await CommitAsync(table, file, cancellationToken);
+                }
+            }
+        }
+
+        private async Task CommitAsync(string table, OpenFile file, CancellationToken cancellationToken)
+        {
+            if (file.Units.Count == 0)
+            {
+                await file.DisposeAsync();
+                await file.Store.DeleteStagedFileAsync(file.FileName, cancellationToken);
+                return;
+            }
+
+            var bytes = await file.CompleteAsync(cancellationToken);
+            await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
+            var units = file.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
+            var outcome = await worker.coordinator.CommitFileAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker.context.PipelineVersion), cancellationToken);
+            var conflicts = outcome.AlreadyCommittedUnits.ToHashSet(StringComparer.Ordinal);
+            var results = file.Units.Select(u => outcome.Committed || conflicts.Contains(u.Unit.UnitId)
+                ? new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Committed, null, u.Stats.Rows, u.Stats.MediaSeconds)
+                : new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, "file rejected: other units were already committed", 0, 0)).ToList();
+            await ReportAsync(results, cancellationToken);
+        }
+
+        private async Task AbandonIfTouchedAsync(OpenFile file, long rowsBefore, CancellationToken cancellationToken)
+        {
+            if (file.Rows == rowsBefore)
+            {
+                return;
+            }
+
+            // Rows of the failed unit are already in the file: drop the file and give its finished units back.
+            foreach (var (table, open) in _files.ToList())
+            {
+                if (ReferenceEquals(open, file))
+                {
+                    _files.Remove(table);
+                }
+            }
+
+            await file.DisposeAsync();
+            await file.Store.DeleteStagedFileAsync(file.FileName, cancellationToken);
+            var released = file.Units.Select(u => new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, "file abandoned after another unit failed mid-stream", 0, 0)).ToList();
+            if (released.Count > 0)
+            {
+                await ReportAsync(released, cancellationToken);
+            }
+        }
+
+        private Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken) =>
+            worker.coordinator.ReportAsync(results, cancellationToken);
+    }
+
+    private abstract class OpenFile(ITableStore store, string fileName, Stream stream, DateTimeOffset openedAt) : IAsyncDisposable
+    {
+        public ITableStore Store { get; } = store;
+        public string FileName { get; } = fileName;
+        public DateTimeOffset OpenedAt { get; } = openedAt;
+        public List<(LeasedUnit Unit, UnitStats Stats)> Units { get; } = [];
+        public abstract long Rows { get; }
+        public abstract long ApproximateBytes { get; }
+        protected Stream Stream { get; } = stream;
+
+        public abstract ValueTask AppendAsync<TRow>(TRow row, CancellationToken cancellationToken);
+
+        public abstract ValueTask<long> CompleteAsync(CancellationToken cancellationToken);
+
+        public abstract ValueTask DisposeAsync();
+    }
+
+    private sealed class OpenFile<T>(ITableStore store, string fileName, Stream stream, TableFileWriter<T> writer, DateTimeOffset openedAt)
+        : OpenFile(store, fileName, stream, openedAt)
+    {
+        private bool _disposed;
+
+        public override long Rows => writer.RowCount;
+
+        public override long ApproximateBytes => writer.ApproximateBytes;
+
+        public override ValueTask AppendAsync<TRow>(TRow row, CancellationToken cancellationToken) =>
+            row is T typed ? writer.AppendAsync([typed], cancellationToken) : throw new ArgumentException($"A {typeof(TRow).Name} does not belong in this file.", nameof(row));
+
+        public override async ValueTask<long> CompleteAsync(CancellationToken cancellationToken)
+        {
+            await writer.CompleteAsync(cancellationToken);
+            var bytes = writer.ApproximateBytes;
+            await DisposeAsync();
+            return bytes;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                await writer.DisposeAsync();
+                await Stream.DisposeAsync();
+            }
+        }
+    }
+}

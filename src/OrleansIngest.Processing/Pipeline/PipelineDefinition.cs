@@ -1,0 +1,191 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace OrleansIngest.Processing.Pipeline;
+
+/// <summary>What a route does with the files it matches.</summary>
+public enum RouteKind
+{
+    /// <summary>Decode audio, segment, extract log-mel, run VAD → <c>audio_segments</c>-shaped rows.</summary>
+    Audio,
+
+    /// <summary>Parse sensor CSV, window, compute statistics → <c>sensor_windows</c>-shaped rows.</summary>
+    Sensor,
+}
+
+/// <summary>Sends files whose relative path matches one of <see cref="Match"/> to <see cref="Table"/>.</summary>
+public sealed record RouteDefinition
+{
+    /// <summary>Glob patterns over the path below the source root (<c>*.wav</c>, <c>calls/**/*.wav</c>); case-insensitive.</summary>
+    public IReadOnlyList<string> Match { get; init; } = [];
+
+    /// <summary>Output table (a folder under the output root).</summary>
+    public string Table { get; init; } = "";
+
+    /// <summary>How matched files are processed.</summary>
+    public RouteKind Kind { get; init; }
+}
+
+/// <summary>Audio processing settings.</summary>
+public sealed record AudioDefinition
+{
+    /// <summary>Segment length in seconds (Whisper's window is 30 s). The last segment is shorter, never padded.</summary>
+    public double SegmentSeconds { get; init; } = 30;
+
+    /// <summary>Path of the Silero VAD model; empty means the model shipped next to the binaries.</summary>
+    public string VadModelPath { get; init; } = "";
+
+    /// <summary>Expected SHA-256 of the VAD model (hex); empty skips the check.</summary>
+    public string VadModelSha256 { get; init; } = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+
+    /// <summary>Probability above which a 32 ms frame counts as speech.</summary>
+    public float SpeechThreshold { get; init; } = 0.5f;
+}
+
+/// <summary>Sensor processing settings.</summary>
+public sealed record SensorDefinition
+{
+    /// <summary>Window length in seconds; windows are aligned to the first timestamp.</summary>
+    public double WindowSeconds { get; init; } = 10;
+}
+
+/// <summary>Output file settings.</summary>
+public sealed record OutputDefinition
+{
+    /// <summary>A data file is closed and committed once it reaches this size.</summary>
+    public long TargetFileBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>A data file is committed at the latest this long after its first row, so progress is visible.</summary>
+    public double MaxFileSeconds { get; init; } = 60;
+
+    /// <summary>Rows per Parquet row group.</summary>
+    public int RowGroupRows { get; init; } = 64;
+}
+
+/// <summary>
+/// A declarative pipeline: routes by file path to tables, with the settings of each processing kind.
+/// Loaded from JSON or YAML (camelCase keys); <see cref="Default"/> is used when none is given.
+/// </summary>
+public sealed record PipelineDefinition
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Pipeline name, recorded in lineage.</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary>Operator-chosen version, recorded in lineage together with a hash of the definition.</summary>
+    public string Version { get; init; } = "1";
+
+    /// <summary>Routes, tried in order; the first match wins. Files matching none are skipped and counted.</summary>
+    public IReadOnlyList<RouteDefinition> Routes { get; init; } = [];
+
+    /// <summary>Audio settings.</summary>
+    public AudioDefinition Audio { get; init; } = new();
+
+    /// <summary>Sensor settings.</summary>
+    public SensorDefinition Sensor { get; init; } = new();
+
+    /// <summary>Output settings.</summary>
+    public OutputDefinition Output { get; init; } = new();
+
+    /// <summary>The default pipeline: <c>*.wav</c> → <c>audio_segments</c>, <c>*.csv</c> → <c>sensor_windows</c>.</summary>
+    public static PipelineDefinition Default { get; } = new()
+    {
+        Routes =
+        [
+            new RouteDefinition { Match = ["**/*.wav", "**/*.wave"], Table = "audio_segments", Kind = RouteKind.Audio },
+            new RouteDefinition { Match = ["**/*.csv"], Table = "sensor_windows", Kind = RouteKind.Sensor },
+        ],
+    };
+
+    /// <summary>
+    /// Lineage string: <c>name@version+hash</c>, where the hash covers the whole definition, so two runs with
+    /// different settings never share a pipeline version.
+    /// </summary>
+    public string LineageVersion
+    {
+        get
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(ToJson()));
+            return $"{Name}@{Version}+{Convert.ToHexStringLower(hash)[..12]}";
+        }
+    }
+
+    /// <summary>Canonical JSON form (used to ship the definition to grains and for the version hash).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses a definition from JSON.</summary>
+    public static PipelineDefinition FromJson(string json) =>
+        Validate(JsonSerializer.Deserialize<PipelineDefinition>(json, JsonOptions) ?? throw new FormatException("The pipeline definition is empty."));
+
+    /// <summary>Loads a definition from a <c>.json</c>, <c>.yaml</c> or <c>.yml</c> file.</summary>
+    public static PipelineDefinition Load(string path)
+    {
+        var text = File.ReadAllText(path);
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".yaml" or ".yml")
+        {
+            // YAML → object graph → JSON, so both formats share one binder and one set of validation rules.
+            var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Deserialize<object>(text);
+            var json = new SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
+            return FromJson(json);
+        }
+
+        return FromJson(text);
+    }
+
+    /// <summary>Checks the definition and reports the first problem in words.</summary>
+    public static PipelineDefinition Validate(PipelineDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (definition.Routes.Count == 0)
+        {
+            throw new FormatException("The pipeline has no routes.");
+        }
+
+        foreach (var route in definition.Routes)
+        {
+            if (route.Match.Count == 0 || string.IsNullOrWhiteSpace(route.Table))
+            {
+                throw new FormatException("Every route needs at least one 'match' glob and a 'table'.");
+            }
+
+            if (route.Table.IndexOfAny(['/', '\\', '.']) >= 0 || route.Table.StartsWith('_'))
+            {
+                throw new FormatException($"Table name '{route.Table}' must be a plain folder name.");
+            }
+        }
+
+        if (definition.Audio.SegmentSeconds is < 1 or > 3600)
+        {
+            throw new FormatException($"audio.segmentSeconds must be between 1 and 3600 (was {definition.Audio.SegmentSeconds}).");
+        }
+
+        if (definition.Sensor.WindowSeconds is <= 0 or > 86400)
+        {
+            throw new FormatException($"sensor.windowSeconds must be between 0 and 86400 (was {definition.Sensor.WindowSeconds}).");
+        }
+
+        if (definition.Output.TargetFileBytes < 1024 || definition.Output.RowGroupRows < 1)
+        {
+            throw new FormatException("output.targetFileBytes must be ≥ 1024 and output.rowGroupRows ≥ 1.");
+        }
+
+        return definition;
+    }
+
+    /// <summary>The first route whose globs match <paramref name="relativePath"/>, or null.</summary>
+    public RouteDefinition? RouteFor(string relativePath) =>
+        Routes.FirstOrDefault(r => r.Match.Any(glob => Glob.IsMatch(glob, relativePath)));
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using OrleansIngest.Processing.Parquet;
+using OrleansIngest.Processing.Ports;
+using OrleansIngest.Processing.Sensors;
+
+namespace OrleansIngest.Processing.Pipeline;
+
+/// <summary>Sensor unit: CSV → 10 s windows → per-channel statistics → one <see cref="SensorWindowRow"/> per window.</summary>
+public sealed class SensorUnitProcessor(TimeProvider timeProvider)
+{
+    /// <summary>Processes one unit. The source is opened once per pass (twice when its rows are unsorted).</summary>
+    public async Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Func<CancellationToken, ValueTask<Stream>> openSource,
+        PipelineContext context,
+        Func<SensorWindowRow, ValueTask> sink,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sink);
+        var settings = SensorWindowSettings.Default with { WindowLength = TimeSpan.FromSeconds(context.Pipeline.Sensor.WindowSeconds) };
+        var rows = 0L;
+        DateTimeOffset? first = null;
+        DateTimeOffset? last = null;
+        await foreach (var window in SensorCsvReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
+        {
+            first = first is null || window.Start < first ? window.Start : first;
+            last = last is null || window.End > last ? window.End : last;
+            var sensor = window.SensorId is null ? "" : "-" + window.SensorId;
+            await sink(new SensorWindowRow
+            {
+                WindowId = string.Create(CultureInfo.InvariantCulture, $"{unit.UnitId}{sensor}-{window.WindowIndex:D6}"),
+                SourceUri = unit.SourceUri,
+                SourceEtag = unit.ETag,
+                SensorId = window.SensorId,
+                WindowIndex = window.WindowIndex,
+                StartTs = window.Start,
+                EndTs = window.End,
+                SampleCount = window.SampleCount,
+                ChannelNames = window.ChannelNames,
+                Mean = window.Mean,
+                Std = window.Std,
+                Min = window.Min,
+                Max = window.Max,
+                NullCounts = window.NullCounts,
+                PipelineVersion = context.PipelineVersion,
+                IngestedAt = timeProvider.GetUtcNow(),
+            });
+            rows++;
+        }
+
+        var seconds = first is null ? 0 : (last!.Value - first.Value).TotalSeconds;
+        return new UnitStats(rows, seconds);
+    }
+}

@@ -1,0 +1,52 @@
+namespace OrleansIngest.Processing.Ports;
+
+/// <summary>
+/// Storage of one output table: staged data files, published data files and the commit log.
+/// Layout: <c>&lt;table&gt;/part-*.parquet</c> (published), <c>&lt;table&gt;/_ingest/staging/*</c>,
+/// <c>&lt;table&gt;/_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c>.
+/// </summary>
+public interface ITableStore
+{
+    /// <summary>URI of the table root, for messages and lineage.</summary>
+    string TableUri { get; }
+
+    /// <summary>Creates a staged data file for writing. The caller writes, then calls <see cref="SealStagedFileAsync"/>.</summary>
+    Task<Stream> CreateStagedFileAsync(string fileName, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a staged file durable after its stream was closed (fsync on local disks, block commit on blob).</summary>
+    Task SealStagedFileAsync(string fileName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a committed file from staging to the table root so that globbing readers see it.
+    /// Idempotent: succeeds when the file is already published.
+    /// </summary>
+    Task PublishAsync(string fileName, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a file is published at the table root.</summary>
+    Task<bool> IsPublishedAsync(string fileName, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a staged file (rejected or orphaned). Idempotent.</summary>
+    Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists staged files with their last-modified time, for garbage collection of orphans.</summary>
+    IAsyncEnumerable<(string FileName, DateTimeOffset LastModified)> ListStagedFilesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates log entry <paramref name="sequence"/> if, and only if, it does not exist yet (put-if-absent).
+    /// Returns false when another writer created it first.
+    /// </summary>
+    Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads log entries with sequence ≥ <paramref name="fromSequence"/>, in order, stopping at the first gap.</summary>
+    IAsyncEnumerable<(long Sequence, byte[] Content)> ReadLogAsync(long fromSequence, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Resolves table and source locations (local paths, <c>file://</c> or blob URLs) to stores.</summary>
+public interface IStorageResolver
+{
+    /// <summary>The table store for <paramref name="tableName"/> under the output root.</summary>
+    ITableStore GetTable(string outputRoot, string tableName);
+
+    /// <summary>The object store that serves <paramref name="sourceRoot"/>.</summary>
+    IBlobStore GetSource(string sourceRoot);
+}

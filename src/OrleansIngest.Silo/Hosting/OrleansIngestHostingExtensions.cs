@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansIngest.Grains;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Processing.Ports;
+using OrleansIngest.Silo.Worker;
+using OrleansIngest.Storage;
+
+namespace OrleansIngest.Silo.Hosting;
+
+/// <summary>Registers OrleansIngest on a silo.</summary>
+public static class OrleansIngestHostingExtensions
+{
+    /// <summary>
+    /// Adds the ingest grains' services, the per-silo worker and the shared VAD model to a silo. Grain state
+    /// goes to the <c>ingest</c> storage provider, which the caller chooses (memory for the embedded default).
+    /// </summary>
+    public static ISiloBuilder AddOrleansIngest(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOrleansIngestServices();
+        return builder;
+    }
+
+    /// <summary>Registers the services (options validated at start, storage, discovery, VAD, worker).</summary>
+    public static IServiceCollection AddOrleansIngestServices(this IServiceCollection services)
+    {
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IStorageResolver, StorageResolver>();
+        services.AddSingleton<UnitDiscovery>();
+        services.AddSingleton(sp =>
+        {
+            var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var path = string.IsNullOrEmpty(worker.VadModelPath) ? SileroVadModel.DefaultModelPath : worker.VadModelPath;
+            return new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, IntraOpThreads: worker.VadIntraOpThreads));
+        });
+        services.AddSingleton(sp => new VadBatcher(
+            sp.GetRequiredService<SileroVadModel>(),
+            new VadBatcherSettings(MaxBatch: sp.GetRequiredService<IOptions<WorkerOptions>>().Value.VadMaxBatch)));
+        services.AddHostedService<IngestWorkerService>();
+        return services;
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Silo.Worker;
+
+/// <summary>
+/// The silo's worker: polls the job registry and pulls units of active jobs, bounded by its lanes, so work
+/// flows to silos with spare capacity (pull, not push).
+/// </summary>
+public sealed class IngestWorkerService(
+    IGrainFactory grains,
+    IStorageResolver storage,
+    VadBatcher vad,
+    SileroVadModel vadModel,
+    TimeProvider timeProvider,
+    IOptions<WorkerOptions> options,
+    ILocalSiloDetails silo,
+    ILogger<IngestWorkerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        WorkerLog.Started(logger, silo.Name, settings.EffectiveLanes, vadModel.ModelVersion, vadModel.ActualProvider);
+        var registry = grains.GetGrain<IJobRegistryGrain>(0);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var jobId in await registry.GetActiveJobsAsync())
+                {
+                    await RunJobAsync(jobId, settings, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A silo of the cluster may be gone for a few seconds; keep polling.
+                WorkerLog.PollFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(settings.PollInterval, timeProvider, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task RunJobAsync(string jobId, WorkerOptions settings, CancellationToken cancellationToken)
+    {
+        var spec = await grains.GetGrain<IIngestJobGrain>(jobId).GetSpecAsync();
+        if (spec is null)
+        {
+            return;
+        }
+
+        var pipeline = PipelineDefinition.FromJson(spec.PipelineJson);
+        var writer = silo.Name;
+        var context = new PipelineContext(pipeline, spec.PipelineVersion, writer);
+        var coordinator = new GrainJobCoordinator(grains, jobId, spec, writer);
+        var worker = new JobWorker(
+            coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
+            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), spec.SourceRoot, spec.OutputRoot, context);
+        await worker.RunAsync(cancellationToken);
+    }
+}
+
+/// <summary>Worker log messages (event ids 3000–3099).</summary>
+internal static partial class WorkerLog
+{
+    [LoggerMessage(3000, LogLevel.Information, "Worker on silo {Silo} started: {Lanes} lanes, VAD {Model} on {Provider}")]
+    public static partial void Started(ILogger logger, string silo, int lanes, string model, string provider);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Polling for work failed; retrying")]
+    public static partial void PollFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansIngest.Silo.Worker;
+
+/// <summary>Per-silo worker settings (section <c>OrleansIngest:Worker</c>).</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "OrleansIngest:Worker";
+
+    /// <summary>Units processed at once on this silo; 0 means one per core.</summary>
+    [Range(0, 1024)]
+    public int Lanes { get; set; }
+
+    /// <summary>Audio segments of one unit awaiting VAD at once (feeds cross-unit VAD batches).</summary>
+    [Range(1, 256)]
+    public int MaxSegmentsInFlight { get; set; } = 8;
+
+    /// <summary>Path of the Silero VAD model; empty means <c>models/silero_vad.onnx</c> next to the binaries.</summary>
+    public string VadModelPath { get; set; } = "";
+
+    /// <summary>Expected SHA-256 of the VAD model; empty skips the check.</summary>
+    public string VadModelSha256 { get; set; } = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+
+    /// <summary>Largest VAD batch (streams advanced per model call).</summary>
+    [Range(1, 4096)]
+    public int VadMaxBatch { get; set; } = 64;
+
+    /// <summary>Threads ONNX Runtime may use inside one VAD call.</summary>
+    [Range(1, 256)]
+    public int VadIntraOpThreads { get; set; } = 1;
+
+    /// <summary>How often an idle worker asks for work.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The number of lanes to run.</summary>
+    public int EffectiveLanes => Lanes > 0 ? Lanes : Environment.ProcessorCount;
+}

@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using OrleansIngest.Processing.Ports;
+
+namespace OrleansIngest.Storage.Local;
+
+/// <summary>
+/// A table in a local folder. Log entries are made visible atomically: written to a temporary file, flushed,
+/// then hard-linked to their final name, which fails if the name exists (put-if-absent, no torn reads).
+/// Publishing is a rename within one file system.
+/// </summary>
+public sealed class LocalTableStore : ITableStore
+{
+    private readonly string _root;
+    private readonly string _staging;
+    private readonly string _log;
+
+    /// <summary>Creates the store for the table folder <paramref name="tableRoot"/> (created if missing).</summary>
+    public LocalTableStore(string tableRoot)
+    {
+        _root = Path.GetFullPath(tableRoot);
+        _staging = Path.Combine(_root, "_ingest", "staging");
+        _log = Path.Combine(_root, "_ingest", "log");
+        Directory.CreateDirectory(_staging);
+        Directory.CreateDirectory(_log);
+        TableUri = LocalPaths.ToUri(_root);
+    }
+
+    /// <inheritdoc />
+    public string TableUri { get; }
+
+    /// <inheritdoc />
+    public Task<Stream> CreateStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        Stream stream = new FileStream(StagedPath(fileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        return Task.FromResult(stream);
+    }
+
+    /// <inheritdoc />
+    public Task SealStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        using var stream = new FileStream(StagedPath(fileName), FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        stream.Flush(flushToDisk: true);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task PublishAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        var staged = StagedPath(fileName);
+        var published = PublishedPath(fileName);
+        if (File.Exists(published))
+        {
+            // Already published by an earlier attempt; a leftover staged copy is the same bytes.
+            File.Delete(staged);
+            return Task.CompletedTask;
+        }
+
+        if (!File.Exists(staged))
+        {
+            throw new FileNotFoundException($"Committed file '{fileName}' is neither staged nor published in {TableUri}.", staged);
+        }
+
+        File.Move(staged, published, overwrite: false);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsPublishedAsync(string fileName, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PublishedPath(fileName)));
+
+    /// <inheritdoc />
+    public Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        File.Delete(StagedPath(fileName));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<(string FileName, DateTimeOffset LastModified)> ListStagedFilesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var path in Directory.EnumerateFiles(_staging))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return (Path.GetFileName(path), File.GetLastWriteTimeUtc(path));
+            await Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var final = LogPath(sequence);
+        if (File.Exists(final))
+        {
+            return false;
+        }
+
+        var temp = Path.Combine(_log, $".{sequence:D20}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(content, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            return ExclusiveLink.TryLink(temp, final);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<(long Sequence, byte[] Content)> ReadLogAsync(long fromSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var sequence = fromSequence; ; sequence++)
+        {
+            byte[] content;
+            try
+            {
+                content = await File.ReadAllBytesAsync(LogPath(sequence), cancellationToken);
+            }
+            catch (FileNotFoundException)
+            {
+                yield break;
+            }
+
+            yield return (sequence, content);
+        }
+    }
+
+    private string StagedPath(string fileName) => Path.Combine(_staging, ValidName(fileName));
+
+    private string PublishedPath(string fileName) => Path.Combine(_root, ValidName(fileName));
+
+    private string LogPath(long sequence) => Path.Combine(_log, $"{sequence:D20}.json");
+
+    private static string ValidName(string fileName)
+    {
+        if (string.IsNullOrWhiteSpace(fileName) || fileName.IndexOfAny(['/', '\\']) >= 0 || fileName.StartsWith('.'))
+        {
+            throw new ArgumentException($"'{fileName}' is not a plain data file name.", nameof(fileName));
+        }
+
+        return fileName;
+    }
+}
