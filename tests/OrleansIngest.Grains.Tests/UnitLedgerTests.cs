@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Time.Testing;
+using OrleansIngest.Abstractions;
+
+namespace OrleansIngest.Grains.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class UnitLedgerTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void Add_CollapsesDuplicateUnitIds()
+    {
+        var ledger = NewLedger();
+
+        Assert.True(ledger.Add(Unit("a")));
+        Assert.False(ledger.Add(Unit("a")));
+        Assert.Equal(1, ledger.Count);
+        Assert.Equal(1, ledger.PendingCount);
+    }
+
+    [Fact]
+    public void Lease_HandsEachPendingUnitToOneWorkerOnly()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        ledger.Add(Unit("b"));
+
+        var first = ledger.Lease(1);
+        var second = ledger.Lease(5);
+
+        Assert.Equal("a", Assert.Single(first).Unit.UnitId);
+        Assert.Equal("b", Assert.Single(second).Unit.UnitId);
+        Assert.Empty(ledger.Lease(5));
+        Assert.Equal(2, ledger.LeasedCount);
+    }
+
+    [Fact]
+    public void Lease_ReturnsExpiredLeasesToTheQueueAndIgnoresTheStaleHoldersReport()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        var stale = Assert.Single(ledger.Lease(1));
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var fresh = Assert.Single(ledger.Lease(1));
+        ledger.Apply(new UnitOutcome("a", stale.LeaseToken, UnitOutcomeKind.Released, null, 0, 0));
+
+        Assert.NotEqual(stale.LeaseToken, fresh.LeaseToken);
+        Assert.Equal(1, ledger.LeasedCount);
+        Assert.Equal(0, ledger.PendingCount);
+    }
+
+    [Fact]
+    public void Apply_CommitFromAStaleLeaseIsStillAFact()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        var stale = Assert.Single(ledger.Lease(1));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Single(ledger.Lease(1));
+
+        ledger.Apply(new UnitOutcome("a", stale.LeaseToken, UnitOutcomeKind.Committed, null, 3, 90));
+
+        Assert.Equal(1, ledger.CommittedCount);
+        Assert.Equal(3, ledger.AudioSegments);
+        Assert.True(ledger.AllSettled);
+    }
+
+    [Fact]
+    public void Apply_FailedUnitIsRetriedThenQuarantinedAfterMaxAttempts()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        QuarantineRecord? exhausted = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var lease = Assert.Single(ledger.Lease(1));
+            exhausted = ledger.Apply(new UnitOutcome("a", lease.LeaseToken, UnitOutcomeKind.Failed, "IOException: disk", 0, 0));
+        }
+
+        Assert.NotNull(exhausted);
+        Assert.Contains("failed 3 times", exhausted.Reason, StringComparison.Ordinal);
+        Assert.Contains("disk", exhausted.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, ledger.QuarantinedCount);
+        Assert.True(ledger.AllSettled);
+    }
+
+    [Fact]
+    public void Apply_ReleasedUnitIsLeasedAgainWithoutCountingAnAttempt()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        for (var i = 0; i < 5; i++)
+        {
+            var lease = Assert.Single(ledger.Lease(1));
+            Assert.Null(ledger.Apply(new UnitOutcome("a", lease.LeaseToken, UnitOutcomeKind.Released, null, 0, 0)));
+        }
+
+        Assert.Equal(1, ledger.PendingCount);
+        Assert.Equal(0, ledger.QuarantinedCount);
+    }
+
+    [Fact]
+    public void Progress_CountsBytesAndKindsSeparately()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a", size: 100));
+        ledger.Add(Unit("s", size: 50, kind: "sensor"));
+        foreach (var lease in ledger.Lease(2))
+        {
+            ledger.Apply(new UnitOutcome(lease.Unit.UnitId, lease.LeaseToken, UnitOutcomeKind.Committed, null, 4, 120));
+        }
+
+        Assert.Equal(150, ledger.BytesTotal);
+        Assert.Equal(150, ledger.BytesDone);
+        Assert.Equal(4, ledger.AudioSegments);
+        Assert.Equal(4, ledger.SensorWindows);
+        Assert.Equal(120, ledger.AudioSeconds);
+    }
+
+    private UnitLedger NewLedger() => new(_time, TimeSpan.FromMinutes(1), maxAttempts: 3);
+
+    private static WorkUnit Unit(string id, long size = 10, string kind = "audio") =>
+        new(id, $"file:///{id}", id, "\"e\"", size, kind == "audio" ? "audio_segments" : "sensor_windows", kind);
+}

@@ -1,0 +1,64 @@
+using OrleansIngest.TestSupport;
+
+namespace OrleansIngest.Integration.Tests;
+
+[Trait("Category", "Integration")]
+public sealed class CliCommandsTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task Generate_WritesADeterministicCorpus()
+    {
+        using var temp = new TempDirectory();
+
+        var a = await CliRunner.RunAsync(Timeout, "generate", "--out", temp.Combine("a"), "--audio-minutes", "0.5", "--sensor-files", "1", "--bad-files", "2", "--seed", "5");
+        var b = await CliRunner.RunAsync(Timeout, "generate", "--out", temp.Combine("b"), "--audio-minutes", "0.5", "--sensor-files", "1", "--bad-files", "2", "--seed", "5");
+
+        Assert.True(a.ExitCode == 0, a.ToString());
+        Assert.True(b.ExitCode == 0, b.ToString());
+        var filesA = Directory.GetFiles(temp.Combine("a"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(temp.Combine("a"), f)).Order().ToList();
+        var filesB = Directory.GetFiles(temp.Combine("b"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(temp.Combine("b"), f)).Order().ToList();
+        Assert.Equal(filesA, filesB);
+        Assert.Contains(filesA, f => f.EndsWith(".wav", StringComparison.Ordinal));
+        Assert.Contains(filesA, f => f.EndsWith(".csv", StringComparison.Ordinal));
+        foreach (var file in filesA)
+        {
+            Assert.Equal(File.ReadAllBytes(temp.Combine("a", file)), File.ReadAllBytes(temp.Combine("b", file)));
+        }
+    }
+
+    [Fact]
+    public async Task Ingest_MissingSourceFailsWithAClearMessage()
+    {
+        using var temp = new TempDirectory();
+
+        var result = await CliRunner.RunAsync(Timeout, "ingest", "--source", temp.Combine("nope"), "--output", temp.Combine("out"));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Source folder not found", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_InvalidPipelineFailsWithTheReason()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Combine("src"));
+        File.WriteAllText(temp.Combine("p.json"), """{"routes":[]}""");
+
+        var result = await CliRunner.RunAsync(Timeout, "ingest", "--source", temp.Combine("src"), "--output", temp.Combine("out"), "--pipeline", temp.Combine("p.json"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no routes", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_MissingOutputFails()
+    {
+        using var temp = new TempDirectory();
+
+        var result = await CliRunner.RunAsync(Timeout, "status", "--output", temp.Combine("none"), "--json");
+
+        Assert.Equal(2, result.ExitCode);
+    }
+}
