@@ -1,0 +1,332 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace OrleansIngest.Processing.Inference;
+
+/// <summary>
+/// The Silero VAD ONNX model: one <see cref="InferenceSession"/> meant to be shared by the whole process
+/// (register it as a singleton). <see cref="Run(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
+/// is safe to call from many threads at once.
+/// </summary>
+public sealed class SileroVadModel : IDisposable, IVadBatchRunner
+{
+    /// <summary>Provider name of the CPU execution provider.</summary>
+    public const string CpuProvider = "cpu";
+
+    /// <summary>Provider name of the CUDA execution provider.</summary>
+    public const string CudaProvider = "cuda";
+
+    private const string InputName = "input";
+    private const string StateName = "state";
+    private const string SampleRateName = "sr";
+    private const string OutputName = "output";
+    private const string NextStateName = "stateN";
+
+    private static readonly string[] InputNames = [InputName, StateName, SampleRateName];
+    private static readonly string[] OutputNames = [OutputName, NextStateName];
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly OrtValue _sampleRateValue;
+    private readonly ConcurrentDictionary<int, BatchShapes> _shapes = new();
+    private volatile bool _disposed;
+
+    /// <summary>Loads the model, verifying its SHA-256 when <see cref="OnnxModelSettings.Sha256"/> is set.</summary>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The hash differs, or the model's inputs/outputs are not Silero VAD's.</exception>
+    public SileroVadModel(OnnxModelSettings settings)
+        : this(settings, configureSession: null)
+    {
+    }
+
+    /// <summary>Loads the model; <paramref name="configureSession"/> adjusts session options (benchmarks compare tunings).</summary>
+    internal SileroVadModel(OnnxModelSettings settings, Action<SessionOptions>? configureSession)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(settings.Path);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.IntraOpThreads);
+        var requestedProvider = settings.ExecutionProvider?.Trim().ToLowerInvariant();
+        if (requestedProvider is not (CpuProvider or CudaProvider))
+        {
+            throw new ArgumentException(
+                $"Unknown execution provider '{settings.ExecutionProvider}'; expected '{CpuProvider}' or '{CudaProvider}'.",
+                nameof(settings));
+        }
+
+        if (!File.Exists(settings.Path))
+        {
+            throw new FileNotFoundException(
+                $"Silero VAD model not found at '{settings.Path}' (build/SileroVad.targets copies it to <output>/models/silero_vad.onnx).",
+                settings.Path);
+        }
+
+        // Hash and load the same bytes, so the file cannot change between the check and the load.
+        var modelBytes = File.ReadAllBytes(settings.Path);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(modelBytes));
+        if (settings.Sha256 is { } expected && !string.Equals(sha256, expected.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"Model '{settings.Path}' has SHA-256 {sha256}, expected {expected.Trim().ToLowerInvariant()}: the file is corrupt or a different model.");
+        }
+
+        Sha256 = sha256;
+        ModelVersion = $"silero_vad@sha256:{sha256[..12]}";
+        Path = settings.Path;
+        RequestedProvider = requestedProvider;
+        (_session, ActualProvider, ProviderFallbackReason) =
+            CreateSession(modelBytes, settings, requestedProvider, configureSession);
+        try
+        {
+            ValidateMetadata(_session, settings.Path);
+            _sampleRateValue = OrtValue.CreateTensorValueFromMemory(new long[] { SileroVad.SampleRate }, []);
+        }
+        catch
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where the build puts the model: <c>&lt;app base&gt;/models/silero_vad.onnx</c>.</summary>
+    public static string DefaultModelPath { get; } = System.IO.Path.Combine(AppContext.BaseDirectory, "models", "silero_vad.onnx");
+
+    /// <summary>SHA-256 the build pins for the model it fetches.</summary>
+    public static string PinnedSha256 => "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+
+    /// <summary>Path the model was loaded from.</summary>
+    public string Path { get; }
+
+    /// <summary>SHA-256 of the loaded file (lowercase hex).</summary>
+    public string Sha256 { get; }
+
+    /// <summary>Lineage tag for output rows, e.g. <c>silero_vad@sha256:1a153a22f450</c>.</summary>
+    public string ModelVersion { get; }
+
+    /// <summary>Provider asked for in the settings (<c>cpu</c> or <c>cuda</c>).</summary>
+    public string RequestedProvider { get; }
+
+    /// <summary>Provider the session really runs on; <c>cpu</c> after a CUDA fallback.</summary>
+    public string ActualProvider { get; }
+
+    /// <summary>Why CUDA was not used although requested; <see langword="null"/> when no fallback happened.</summary>
+    public string? ProviderFallbackReason { get; }
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> independent rows and updates their state in place.
+    /// </summary>
+    /// <param name="input">Row-major [batchSize, 576]: 64 context samples then 512 new samples per row.</param>
+    /// <param name="state">Row-major [2, batchSize, 128]; replaced by the next state.</param>
+    /// <param name="probabilities">Speech probability per row (length ≥ batchSize).</param>
+    /// <param name="batchSize">Number of rows.</param>
+    public void Run(ReadOnlySpan<float> input, Span<float> state, Span<float> probabilities, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var stateLength = StateLength(batchSize);
+        if (state.Length != stateLength)
+        {
+            throw new ArgumentException($"State must hold 2 x {batchSize} x 128 = {stateLength} floats, got {state.Length}.", nameof(state));
+        }
+
+        // ONNX Runtime may write the output while still reading the input, so the next state goes to scratch first.
+        var scratch = ArrayPool<float>.Shared.Rent(stateLength);
+        try
+        {
+            var nextState = scratch.AsSpan(0, stateLength);
+            Run(input, state, nextState, probabilities, batchSize);
+            nextState.CopyTo(state);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> independent rows, writing the next state to a separate buffer.
+    /// The buffers are handed to ONNX Runtime without copies.
+    /// </summary>
+    /// <param name="input">Row-major [batchSize, 576].</param>
+    /// <param name="state">Row-major [2, batchSize, 128].</param>
+    /// <param name="nextState">Receives [2, batchSize, 128]; must not overlap <paramref name="state"/>.</param>
+    /// <param name="probabilities">Speech probability per row (length ≥ batchSize).</param>
+    /// <param name="batchSize">Number of rows.</param>
+    public unsafe void Run(
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> state,
+        Span<float> nextState,
+        Span<float> probabilities,
+        int batchSize)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var stateLength = StateLength(batchSize);
+        if (input.Length != batchSize * SileroVad.InputSamples)
+        {
+            throw new ArgumentException(
+                $"Input must hold {batchSize} x {SileroVad.InputSamples} floats, got {input.Length}.", nameof(input));
+        }
+
+        if (state.Length != stateLength || nextState.Length != stateLength)
+        {
+            throw new ArgumentException(
+                $"State buffers must hold 2 x {batchSize} x 128 = {stateLength} floats, got {state.Length} and {nextState.Length}.",
+                nameof(state));
+        }
+
+        if (state.Overlaps(nextState))
+        {
+            throw new ArgumentException("The next state must not overlap the state.", nameof(nextState));
+        }
+
+        if (probabilities.Length < batchSize)
+        {
+            throw new ArgumentException($"Probabilities must hold at least {batchSize} floats.", nameof(probabilities));
+        }
+
+        var shapes = _shapes.GetOrAdd(batchSize, static b => new BatchShapes(b));
+        var memoryInfo = OrtMemoryInfo.DefaultInstance;
+        fixed (float* inputPointer = input)
+        fixed (float* statePointer = state)
+        fixed (float* nextStatePointer = nextState)
+        fixed (float* probabilitiesPointer = probabilities)
+        {
+            using var inputValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.Input, (nint)inputPointer, (long)input.Length * sizeof(float));
+            using var stateValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.State, (nint)statePointer, (long)stateLength * sizeof(float));
+            using var outputValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.Output, (nint)probabilitiesPointer, (long)batchSize * sizeof(float));
+            using var nextStateValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.State, (nint)nextStatePointer, (long)stateLength * sizeof(float));
+            _session.Run(
+                _runOptions,
+                InputNames,
+                new[] { inputValue, stateValue, _sampleRateValue },
+                OutputNames,
+                new[] { outputValue, nextStateValue });
+        }
+    }
+
+    /// <summary>Releases the session. Callers must have finished their runs.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _session.Dispose();
+        _sampleRateValue.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static int StateLength(int batchSize) => SileroVad.StateLayers * batchSize * SileroVad.StateWidth;
+
+    private static (InferenceSession Session, string Provider, string? FallbackReason) CreateSession(
+        byte[] modelBytes,
+        OnnxModelSettings settings,
+        string requestedProvider,
+        Action<SessionOptions>? configureSession)
+    {
+        string? fallbackReason = null;
+        if (requestedProvider == CudaProvider)
+        {
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+            {
+                fallbackReason = "this ONNX Runtime build has no CUDA execution provider";
+            }
+            else
+            {
+                // The CUDA provider loads CUDA/cuDNN lazily; missing libraries surface here, not at startup.
+                try
+                {
+                    using var cudaOptions = CreateSessionOptions(settings, configureSession);
+                    cudaOptions.AppendExecutionProvider_CUDA(0);
+                    return (new InferenceSession(modelBytes, cudaOptions), CudaProvider, null);
+                }
+                catch (OnnxRuntimeException ex)
+                {
+                    fallbackReason = $"the CUDA execution provider failed to load: {ex.Message}";
+                }
+            }
+        }
+
+        using var options = CreateSessionOptions(settings, configureSession);
+        return (new InferenceSession(modelBytes, options), CpuProvider, fallbackReason);
+    }
+
+    private static SessionOptions CreateSessionOptions(OnnxModelSettings settings, Action<SessionOptions>? configureSession)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = settings.IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        try
+        {
+            configureSession?.Invoke(options);
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+
+    private static void ValidateMetadata(InferenceSession session, string path)
+    {
+        RequireTensor(session.InputMetadata, InputName, typeof(float), rank: 2, "input", path, (1, SileroVad.InputSamples));
+        RequireTensor(session.InputMetadata, StateName, typeof(float), rank: 3, "input", path, (0, SileroVad.StateLayers), (2, SileroVad.StateWidth));
+        RequireTensor(session.InputMetadata, SampleRateName, typeof(long), rank: 0, "input", path);
+        RequireTensor(session.OutputMetadata, OutputName, typeof(float), rank: 2, "output", path, (1, 1));
+        RequireTensor(session.OutputMetadata, NextStateName, typeof(float), rank: 3, "output", path);
+    }
+
+    private static void RequireTensor(
+        IReadOnlyDictionary<string, NodeMetadata> metadata,
+        string name,
+        Type elementType,
+        int rank,
+        string kind,
+        string path,
+        params (int Axis, int Size)[] fixedDimensions)
+    {
+        if (!metadata.TryGetValue(name, out var node))
+        {
+            throw new InvalidDataException(
+                $"Model '{path}' has no {kind} named '{name}' (it has: {string.Join(", ", metadata.Keys)}); it is not Silero VAD v5.");
+        }
+
+        var dimensions = node.Dimensions;
+        var wrong = !node.IsTensor || node.ElementType != elementType || dimensions.Length != rank;
+        foreach (var (axis, size) in fixedDimensions)
+        {
+            // -1 marks a dynamic dimension, which the model accepts at any size.
+            wrong |= dimensions.Length > axis && dimensions[axis] != -1 && dimensions[axis] != size;
+        }
+
+        if (wrong)
+        {
+            throw new InvalidDataException(
+                $"Model '{path}' {kind} '{name}' is {node.ElementType.Name}[{string.Join(", ", dimensions)}]; " +
+                $"expected a rank-{rank} {elementType.Name} tensor as in Silero VAD v5.");
+        }
+    }
+
+    private sealed class BatchShapes(int batchSize)
+    {
+        public long[] Input { get; } = [batchSize, SileroVad.InputSamples];
+
+        public long[] State { get; } = [SileroVad.StateLayers, batchSize, SileroVad.StateWidth];
+
+        public long[] Output { get; } = [batchSize, 1];
+    }
+}
