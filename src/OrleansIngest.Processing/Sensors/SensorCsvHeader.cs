@@ -1,0 +1,105 @@
+using OrleansIngest.Processing.Decoding;
+
+namespace OrleansIngest.Processing.Sensors;
+
+/// <summary>The column layout read from the header line.</summary>
+internal sealed class SensorCsvHeader
+{
+    public const string TimestampColumnName = "timestamp";
+    public const string SensorIdColumnName = "sensor_id";
+
+    private SensorCsvHeader(char delimiter, string[] columnNames, int timestampColumn, int sensorIdColumn, int[] channelColumns)
+    {
+        Delimiter = delimiter;
+        ColumnNames = columnNames;
+        TimestampColumn = timestampColumn;
+        SensorIdColumn = sensorIdColumn;
+        ChannelColumns = channelColumns;
+        ChannelNames = Array.ConvertAll(channelColumns, c => columnNames[c]);
+    }
+
+    public char Delimiter { get; }
+
+    public string[] ColumnNames { get; }
+
+    public int ColumnCount => ColumnNames.Length;
+
+    public int TimestampColumn { get; }
+
+    /// <summary>-1 when the file holds one sensor.</summary>
+    public int SensorIdColumn { get; }
+
+    public int[] ChannelColumns { get; }
+
+    public string[] ChannelNames { get; }
+
+    public static SensorCsvHeader Parse(ReadOnlySpan<char> line, int lineNumber, string sourceUri, long offset)
+    {
+        var delimiter = CsvTokenizer.DetectDelimiter(line);
+
+        // A header line is at most MaxLineBytes long, so this count bounds the array.
+        var cells = new CsvCell[line.Length + 1];
+        var count = CsvTokenizer.Split(line, delimiter, cells, out var error);
+        if (count < 0)
+        {
+            throw new InvalidMediaException(sourceUri, offset, $"line {lineNumber} (header): {error}");
+        }
+
+        var names = new string[count];
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        int timestamp = -1, sensorId = -1;
+        var channels = new List<int>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var name = cells[i].ToText(line);
+            if (name.Length == 0)
+            {
+                throw new InvalidMediaException(sourceUri, offset, $"line {lineNumber} (header): column {i + 1} has an empty name");
+            }
+
+            if (!seen.Add(name))
+            {
+                throw new InvalidMediaException(sourceUri, offset, $"line {lineNumber} (header): column '{name}' appears twice");
+            }
+
+            names[i] = name;
+            if (name.Equals(TimestampColumnName, StringComparison.OrdinalIgnoreCase))
+            {
+                timestamp = i;
+            }
+            else if (name.Equals(SensorIdColumnName, StringComparison.OrdinalIgnoreCase))
+            {
+                sensorId = i;
+            }
+            else
+            {
+                channels.Add(i);
+            }
+        }
+
+        if (timestamp < 0)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header): no '{TimestampColumnName}' column among {Describe(names)}");
+        }
+
+        if (channels.Count == 0)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header): no channel columns besides {Describe(names)}");
+        }
+
+        return new SensorCsvHeader(delimiter, names, timestamp, sensorId, [.. channels]);
+    }
+
+    private static string Describe(string[] names)
+    {
+        const int Shown = 8;
+        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{SensorCsvRowParser.Excerpt(n)}'"));
+        return names.Length > Shown ? $"{shown} and {names.Length - Shown} more" : shown;
+    }
+}

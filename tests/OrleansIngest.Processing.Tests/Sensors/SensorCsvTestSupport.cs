@@ -1,0 +1,86 @@
+using System.Text;
+using OrleansIngest.Processing.Sensors;
+
+namespace OrleansIngest.Processing.Tests.Sensors;
+
+/// <summary>Helpers that run the reader over in-memory text.</summary>
+internal static class SensorCsvTestSupport
+{
+    public const string SourceUri = "test://sensors/file.csv";
+
+    public static Task<List<SensorWindow>> ReadAsync(string csv, SensorWindowSettings? settings = null) =>
+        ReadAsync(Encoding.UTF8.GetBytes(csv), settings);
+
+    public static async Task<List<SensorWindow>> ReadAsync(byte[] bytes, SensorWindowSettings? settings = null)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var windows = new List<SensorWindow>();
+        await foreach (var window in SensorCsvReader.ReadWindowsAsync(stream, SourceUri, settings ?? SensorWindowSettings.Default))
+        {
+            windows.Add(window);
+        }
+
+        return windows;
+    }
+
+    /// <summary>The byte offset where 1-based line <paramref name="lineNumber"/> of <paramref name="csv"/> starts.</summary>
+    public static long OffsetOfLine(string csv, int lineNumber)
+    {
+        var bytes = Encoding.UTF8.GetBytes(csv);
+        var line = 1;
+        for (var i = 0; i < bytes.Length && line < lineNumber; i++)
+        {
+            if (bytes[i] == (byte)'\n')
+            {
+                line++;
+                if (line == lineNumber)
+                {
+                    return i + 1;
+                }
+            }
+        }
+
+        return lineNumber == 1 ? 0 : throw new ArgumentOutOfRangeException(nameof(lineNumber));
+    }
+}
+
+/// <summary>A read-only stream that hands out at most a few bytes per read and counts what was read.</summary>
+internal sealed class TrickleStream(byte[] data, int maxChunk, bool canSeek = true) : Stream
+{
+    private long _position;
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => canSeek;
+
+    public override bool CanWrite => false;
+
+    public override long Length => data.Length;
+
+    public override long Position
+    {
+        get => _position;
+        set => _position = canSeek ? value : throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var n = (int)Math.Min(Math.Min(count, maxChunk), data.Length - _position);
+        Array.Copy(data, _position, buffer, offset, n);
+        _position += n;
+        BytesRead += n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
