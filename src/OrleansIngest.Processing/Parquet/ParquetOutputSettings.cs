@@ -1,0 +1,86 @@
+using System.IO.Compression;
+using global::Parquet;
+
+namespace OrleansIngest.Processing.Parquet;
+
+/// <summary>
+/// How table files are written. A plain record with defaults so that the host can map its options onto it.
+/// </summary>
+/// <param name="TargetFileBytes">
+/// Size at which callers roll to a new file (compare with <see cref="TableFileWriter{TRow}.ApproximateBytes"/>).
+/// Default 256 MiB: large enough for efficient scans, small enough to commit often.
+/// </param>
+/// <param name="RowGroupRows">
+/// Rows per row group, and the most rows a writer buffers. Default 64: with 30 s log-mel rows (~1 MB each) a row
+/// group is ~64 MB, the size readers scan well, while a writer holds at most one such group in memory.
+/// </param>
+/// <param name="Compression">
+/// Codec: <c>zstd</c> (default), <c>snappy</c>, <c>gzip</c>, <c>lz4</c> (LZ4_RAW), <c>brotli</c> or <c>none</c>.
+/// </param>
+/// <param name="CompressionLevel">
+/// Level for codecs that have one. Default <see cref="CompressionLevel.Fastest"/> (zstd level 1):
+/// <see cref="CompressionLevel.Optimal"/> is zstd 3, and <see cref="CompressionLevel.SmallestSize"/> (zstd 19,
+/// Parquet.Net's own default) writes at a few MB/s.
+/// </param>
+/// <param name="ByteStreamSplitFloats">
+/// Encode float and double list elements (log-mel, statistics) as BYTE_STREAM_SPLIT instead of PLAIN. Default on:
+/// grouping the bytes of each float makes them compress much better and faster; every current reader (DuckDB,
+/// Arrow, Spark) decodes it.
+/// </param>
+public sealed record ParquetOutputSettings(
+    long TargetFileBytes = 256L * 1024 * 1024,
+    int RowGroupRows = 64,
+    string Compression = "zstd",
+    CompressionLevel CompressionLevel = CompressionLevel.Fastest,
+    bool ByteStreamSplitFloats = true)
+{
+    /// <summary>The codec names <see cref="Compression"/> accepts.</summary>
+    public static IReadOnlyList<string> SupportedCompressions { get; } = ["zstd", "snappy", "gzip", "lz4", "brotli", "none"];
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range or unknown.</summary>
+    public void Validate()
+    {
+        if (TargetFileBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(TargetFileBytes)} must be positive, was {TargetFileBytes}.", nameof(TargetFileBytes));
+        }
+
+        if (RowGroupRows <= 0)
+        {
+            throw new ArgumentException($"{nameof(RowGroupRows)} must be positive, was {RowGroupRows}.", nameof(RowGroupRows));
+        }
+
+        if (!Enum.IsDefined(CompressionLevel))
+        {
+            throw new ArgumentException($"{nameof(CompressionLevel)} {CompressionLevel} is not a defined level.", nameof(CompressionLevel));
+        }
+
+        _ = ToCompressionMethod(Compression);
+    }
+
+    /// <summary>Maps the settings onto Parquet.Net's options.</summary>
+    internal ParquetOptions ToParquetOptions()
+    {
+        Validate();
+        return new ParquetOptions
+        {
+            CompressionMethod = ToCompressionMethod(Compression),
+            CompressionLevel = CompressionLevel,
+        };
+    }
+
+    private static CompressionMethod ToCompressionMethod(string? compression) =>
+        compression?.ToUpperInvariant() switch
+        {
+            "ZSTD" => CompressionMethod.Zstd,
+            "SNAPPY" => CompressionMethod.Snappy,
+            "GZIP" => CompressionMethod.Gzip,
+            // Hadoop-framed LZ4 is deprecated in the Parquet format; LZ4_RAW is what readers expect.
+            "LZ4" => CompressionMethod.Lz4Raw,
+            "BROTLI" => CompressionMethod.Brotli,
+            "NONE" or "UNCOMPRESSED" => CompressionMethod.None,
+            _ => throw new ArgumentException(
+                $"Unknown compression '{compression}'; use one of {string.Join(", ", SupportedCompressions)}.",
+                nameof(Compression)),
+        };
+}

@@ -1,0 +1,55 @@
+using System.IO.Compression;
+using OrleansIngest.Processing.Parquet;
+
+namespace OrleansIngest.Processing.Tests.Parquet;
+
+[Trait("Category", "Unit")]
+public sealed class ParquetOutputSettingsTests
+{
+    [Fact]
+    public void ParquetOutputSettings_DefaultsToZstdFastest64RowGroupsAnd256MiBFiles()
+    {
+        var settings = new ParquetOutputSettings();
+
+        Assert.Equal(256L * 1024 * 1024, settings.TargetFileBytes);
+        Assert.Equal(64, settings.RowGroupRows);
+        Assert.Equal("zstd", settings.Compression);
+        Assert.Equal(CompressionLevel.Fastest, settings.CompressionLevel);
+        Assert.True(settings.ByteStreamSplitFloats);
+        settings.Validate();
+    }
+
+    [Theory]
+    [InlineData("zstd")]
+    [InlineData("ZSTD")]
+    [InlineData("snappy")]
+    [InlineData("gzip")]
+    [InlineData("lz4")]
+    [InlineData("brotli")]
+    [InlineData("none")]
+    public void ParquetOutputSettings_AcceptsEveryListedCodec(string compression)
+    {
+        new ParquetOutputSettings(Compression: compression).Validate();
+    }
+
+    [Fact]
+    public void ParquetOutputSettings_RejectsUnknownCodec()
+    {
+        var exception = Assert.Throws<ArgumentException>(() => new ParquetOutputSettings(Compression: "lzo").Validate());
+        Assert.Contains("lzo", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ParquetOutputSettings_RejectsRowGroupRowsBelowOne(int rows)
+    {
+        Assert.Throws<ArgumentException>(() => new ParquetOutputSettings(RowGroupRows: rows).Validate());
+    }
+
+    [Fact]
+    public void ParquetOutputSettings_RejectsNonPositiveTargetFileBytes()
+    {
+        Assert.Throws<ArgumentException>(() => new ParquetOutputSettings(TargetFileBytes: 0).Validate());
+    }
+}
