@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace OrleansIngest.Integration.Tests;
 
 /// <summary>Runs the real <c>orleans-ingest</c> CLI as a separate process, with a timeout.</summary>
-internal static class CliRunner
+public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using Parquet;
 using Parquet.Schema;
+using Parquet.Serialization;
 using Spectre.Console;
 
 namespace OrleansIngest.Cli.Commands;
@@ -32,23 +32,22 @@ internal static class InspectCommand
 
         long total = 0;
         ParquetSchema? schema = null;
-        var shown = new List<string[]>();
+        var shown = new List<Dictionary<string, object>>();
         foreach (var file in files)
         {
-            await using var stream = File.OpenRead(file);
-            using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
-            schema ??= reader.Schema;
-            total += reader.Metadata?.NumRows ?? 0;
-            for (var g = 0; g < reader.RowGroupCount && shown.Count < rowsToShow; g++)
+            await using (var stream = File.OpenRead(file))
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var columns = new List<Parquet.Data.DataColumn>();
-                foreach (var field in reader.Schema.GetDataFields())
-                {
-                    columns.Add(await group.ReadColumnAsync(field, cancellationToken));
-                }
+                await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+                schema ??= reader.Schema;
+                total += reader.Metadata?.NumRows ?? 0;
+            }
 
-                AppendRows(reader.Schema, columns, group.RowCount, shown, rowsToShow);
+            if (shown.Count < rowsToShow)
+            {
+                // Only the first row group is read: a group of audio rows is tens of MB, a file can be GBs.
+                await using var stream = File.OpenRead(file);
+                var firstGroup = await ParquetSerializer.DeserializeUntypedAsync(stream, rowGroupIndex: 0, cancellationToken: cancellationToken);
+                shown.AddRange(firstGroup.Data.Take(rowsToShow - shown.Count));
             }
         }
 
@@ -61,75 +60,20 @@ internal static class InspectCommand
         }
 
         AnsiConsole.Write(schemaView);
+        var names = schema.Fields.Select(f => f.Name).ToList();
         var rowsView = new Table().Border(TableBorder.Rounded);
-        foreach (var field in schema.GetDataFields())
+        foreach (var name in names)
         {
-            rowsView.AddColumn(Markup.Escape(field.Path.ToString()));
+            rowsView.AddColumn(Markup.Escape(name));
         }
 
         foreach (var row in shown)
         {
-            rowsView.AddRow(row.Select(Markup.Escape).ToArray());
+            rowsView.AddRow(names.Select(n => Markup.Escape(Format(row.GetValueOrDefault(n)))).ToArray());
         }
 
         AnsiConsole.Write(rowsView);
         return 0;
-    }
-
-    private static void AppendRows(ParquetSchema schema, List<Parquet.Data.DataColumn> columns, long rowCount, List<string[]> shown, int limit)
-    {
-        var fields = schema.GetDataFields();
-        var take = (int)Math.Min(rowCount, limit - shown.Count);
-        var cells = new string[take][];
-        for (var r = 0; r < take; r++)
-        {
-            cells[r] = new string[fields.Length];
-        }
-
-        for (var c = 0; c < fields.Length; c++)
-        {
-            var column = columns[c];
-            var values = column.Data;
-            if (column.RepetitionLevels is { } repetition)
-            {
-                // A list column: rows start where the repetition level is 0.
-                var row = -1;
-                var builders = new StringBuilder[take];
-                var counts = new int[take];
-                for (var i = 0; i < repetition.Length; i++)
-                {
-                    if (repetition[i] == 0)
-                    {
-                        row++;
-                    }
-
-                    if (row >= take)
-                    {
-                        break;
-                    }
-
-                    builders[row] ??= new StringBuilder("[");
-                    if (counts[row]++ < 4)
-                    {
-                        builders[row].Append(counts[row] > 1 ? ", " : "").Append(Format(values.GetValue(i)));
-                    }
-                }
-
-                for (var r = 0; r < take; r++)
-                {
-                    cells[r][c] = builders[r] is null ? "[]" : builders[r].Append(counts[r] > 4 ? $", … ({counts[r]} items)]" : "]").ToString();
-                }
-            }
-            else
-            {
-                for (var r = 0; r < take; r++)
-                {
-                    cells[r][c] = Format(values.GetValue(r));
-                }
-            }
-        }
-
-        shown.AddRange(cells);
     }
 
     private static string Format(object? value) => value switch
@@ -140,6 +84,15 @@ internal static class InspectCommand
         DateTime t => t.ToString("O", CultureInfo.InvariantCulture),
         DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
         string s when s.Length > 60 => s[..57] + "…",
+        string s => s,
+        System.Collections.IEnumerable list => FormatList(list),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
+
+    private static string FormatList(System.Collections.IEnumerable list)
+    {
+        var items = list.Cast<object?>().ToList();
+        var head = string.Join(", ", items.Take(4).Select(Format));
+        return items.Count > 4 ? $"[{head}, … ({items.Count} items)]" : $"[{head}]";
+    }
 }

@@ -17,34 +17,58 @@ public sealed record JobWorkerSettings(int Lanes, int MaxSegmentsInFlight = 8);
 /// the lane's open file of the unit's table, and commits a file when it reaches its target size or age, or
 /// when the lane runs out of work. Units are reported done only after their file is committed.
 /// </summary>
-public sealed class JobWorker(
-    IJobCoordinator coordinator,
-    IStorageResolver storage,
-    VadBatcher vad,
-    string modelVersions,
-    TimeProvider timeProvider,
-    JobWorkerSettings settings,
-    string sourceRoot,
-    string outputRoot,
-    PipelineContext context)
+public sealed class JobWorker
 {
-    private readonly IBlobStore _source = storage.GetSource(sourceRoot);
+    private readonly IJobCoordinator _coordinator;
+    private readonly IStorageResolver _storage;
+    private readonly VadBatcher _vad;
+    private readonly string _modelVersions;
+    private readonly TimeProvider _timeProvider;
+    private readonly JobWorkerSettings _settings;
+    private readonly string _outputRoot;
+    private readonly PipelineContext _context;
+    private readonly IBlobStore _source;
+
+    /// <summary>Creates a worker for one job on this silo.</summary>
+    public JobWorker(
+        IJobCoordinator coordinator,
+        IStorageResolver storage,
+        VadBatcher vad,
+        string modelVersions,
+        TimeProvider timeProvider,
+        JobWorkerSettings settings,
+        string sourceRoot,
+        string outputRoot,
+        PipelineContext context)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _coordinator = coordinator;
+        _storage = storage;
+        _vad = vad;
+        _modelVersions = modelVersions;
+        _timeProvider = timeProvider;
+        _settings = settings;
+        _outputRoot = outputRoot;
+        _context = context;
+        _source = storage.GetSource(sourceRoot);
+    }
+
 
     /// <summary>Runs all lanes until the job has no pending unit for this silo.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        var lanes = Enumerable.Range(0, Math.Max(1, settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken));
+        var lanes = Enumerable.Range(0, Math.Max(1, _settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken));
         await Task.WhenAll(lanes);
     }
 
-    private ParquetOutputSettings OutputSettings => new(context.Pipeline.Output.TargetFileBytes, context.Pipeline.Output.RowGroupRows);
+    private ParquetOutputSettings OutputSettings => new(_context.Pipeline.Output.TargetFileBytes, _context.Pipeline.Output.RowGroupRows);
 
     private sealed class Lane(JobWorker worker, int index)
     {
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
-        private readonly AudioUnitProcessor _audio = new(worker.vad, worker.modelVersions, worker.timeProvider, worker.settings.MaxSegmentsInFlight);
-        private readonly SensorUnitProcessor _sensor = new(worker.timeProvider);
-        private readonly string _writer = $"{worker.context.Writer}/lane{index}";
+        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight);
+        private readonly SensorUnitProcessor _sensor = new(worker._timeProvider);
+        private readonly string _writer = $"{worker._context.Writer}/lane{index}";
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
@@ -52,7 +76,7 @@ public sealed class JobWorker(
             {
                 while (true)
                 {
-                    var leases = await worker.coordinator.LeaseAsync(1, cancellationToken);
+                    var leases = await worker._coordinator.LeaseAsync(1, cancellationToken);
                     if (leases.Count == 0)
                     {
                         break;
@@ -96,15 +120,15 @@ public sealed class JobWorker(
             {
                 var stats = unit.Kind == RouteKind.Audio
                     ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
-                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker.context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
-                file.Units.Add((unit, stats));
+                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+                file.Units.Add((Unit: unit, Stats: stats));
             }
             catch (Exception ex) when (ex is InvalidMediaException or SourceChangedException)
             {
                 // Bad input (or a version that no longer exists): quarantine at once with the specific reason.
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
                 var reason = ex is InvalidMediaException media ? media.Message : $"source changed before it was read: {ex.Message}";
-                await worker.coordinator.QuarantineAsync(unit.Table, new QuarantinedUnit(unit.UnitId, unit.SourceUri, unit.ETag, reason), _writer, worker.context.PipelineVersion, cancellationToken);
+                await worker._coordinator.QuarantineAsync(unit.Table, new QuarantinedUnit(unit.UnitId, unit.SourceUri, unit.ETag, reason), _writer, worker._context.PipelineVersion, cancellationToken);
                 await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Quarantined, reason, 0, 0)], cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -118,7 +142,7 @@ public sealed class JobWorker(
         private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
         {
             await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
-            return await _audio.ProcessAsync(unit, stream, worker.context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
         }
 
         private async Task<OpenFile> GetOrOpenAsync(LeasedUnit unit, CancellationToken cancellationToken)
@@ -128,23 +152,23 @@ public sealed class JobWorker(
                 return open;
             }
 
-            var store = worker.storage.GetTable(worker.outputRoot, unit.Table);
-            var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker.timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
+            var store = worker._storage.GetTable(worker._outputRoot, unit.Table);
+            var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
             var stream = await store.CreateStagedFileAsync(name, cancellationToken);
             OpenFile file = unit.Kind == RouteKind.Audio
-                ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker.timeProvider.GetUtcNow())
-                : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker.timeProvider.GetUtcNow());
+                ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow())
+                : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow());
             _files[unit.Table] = file;
             return file;
         }
 
         private async Task CommitDueAsync(bool force, CancellationToken cancellationToken)
         {
-            var maxAge = TimeSpan.FromSeconds(worker.context.Pipeline.Output.MaxFileSeconds);
-            var now = worker.timeProvider.GetUtcNow();
+            var maxAge = TimeSpan.FromSeconds(worker._context.Pipeline.Output.MaxFileSeconds);
+            var now = worker._timeProvider.GetUtcNow();
             foreach (var (table, file) in _files.ToList())
             {
-                if (force || file.ApproximateBytes >= worker.context.Pipeline.Output.TargetFileBytes || now - file.OpenedAt >= maxAge)
+                if (force || file.ApproximateBytes >= worker._context.Pipeline.Output.TargetFileBytes || now - file.OpenedAt >= maxAge)
                 {
                     _files.Remove(table);
                     await CommitAsync(table, file, cancellationToken);
@@ -164,7 +188,7 @@ public sealed class JobWorker(
             var bytes = await file.CompleteAsync(cancellationToken);
             await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
             var units = file.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
-            var outcome = await worker.coordinator.CommitFileAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker.context.PipelineVersion), cancellationToken);
+            var outcome = await worker._coordinator.CommitFileAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), cancellationToken);
             var conflicts = outcome.AlreadyCommittedUnits.ToHashSet(StringComparer.Ordinal);
             var results = file.Units.Select(u => outcome.Committed || conflicts.Contains(u.Unit.UnitId)
                 ? new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Committed, null, u.Stats.Rows, u.Stats.MediaSeconds)
@@ -198,7 +222,7 @@ public sealed class JobWorker(
         }
 
         private Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken) =>
-            worker.coordinator.ReportAsync(results, cancellationToken);
+            worker._coordinator.ReportAsync(results, cancellationToken);
     }
 
     private abstract class OpenFile(ITableStore store, string fileName, Stream stream, DateTimeOffset openedAt) : IAsyncDisposable
@@ -220,6 +244,7 @@ public sealed class JobWorker(
 
     private sealed class OpenFile<T>(ITableStore store, string fileName, Stream stream, TableFileWriter<T> writer, DateTimeOffset openedAt)
         : OpenFile(store, fileName, stream, openedAt)
+        where T : class
     {
         private bool _disposed;
 

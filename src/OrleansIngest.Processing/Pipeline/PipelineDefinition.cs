@@ -113,6 +113,7 @@ public sealed record PipelineDefinition
     /// Lineage string: <c>name@version+hash</c>, where the hash covers the whole definition, so two runs with
     /// different settings never share a pipeline version.
     /// </summary>
+    [JsonIgnore]
     public string LineageVersion
     {
         get
