@@ -131,6 +131,8 @@ internal sealed class CsvLineReader
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
+        // Once per block, for streams that ignore the token.
+        cancellationToken.ThrowIfCancellationRequested();
         if (_start > 0)
         {
             Buffer.BlockCopy(_bytes, _start, _bytes, 0, _end - _start);

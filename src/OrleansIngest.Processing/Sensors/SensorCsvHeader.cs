@@ -37,13 +37,15 @@ internal sealed class SensorCsvHeader
     {
         var delimiter = CsvTokenizer.DetectDelimiter(line);
 
-        // A header line is at most MaxLineBytes long, so this count bounds the array.
-        var cells = new CsvCell[line.Length + 1];
-        var count = CsvTokenizer.Split(line, delimiter, cells, out var error);
+        // Count first, then split into an array of exactly that size.
+        var count = CsvTokenizer.Split(line, delimiter, [], out var error);
         if (count < 0)
         {
             throw new InvalidMediaException(sourceUri, offset, $"line {lineNumber} (header): {error}");
         }
+
+        var cells = new CsvCell[count];
+        CsvTokenizer.Split(line, delimiter, cells, out _);
 
         var names = new string[count];
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -376,4 +376,28 @@ public sealed class SensorCsvReaderTests
             }
         });
     }
+
+    [Fact]
+    public async Task Cancellation_StopsTheReadAtTheNextBlock()
+    {
+        using var cts = new CancellationTokenSource();
+        var bytes = Encoding.UTF8.GetBytes("timestamp,x\n" + string.Concat(Enumerable.Range(0, 10_000).Select(t => $"{t},1\n")));
+        using var stream = new TrickleStream(bytes, 512);
+        var seen = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var unused in SensorCsvReader.ReadWindowsAsync(stream, SourceUri, SensorWindowSettings.Default with { AssumeSorted = true }, cts.Token))
+            {
+                if (++seen == 3)
+                {
+                    // Checked once per block read, so the windows already parsed from this block still arrive.
+                    await cts.CancelAsync();
+                }
+            }
+        });
+
+        Assert.InRange(seen, 3, 20);
+        Assert.True(stream.BytesRead < 2048, $"read {stream.BytesRead} bytes after cancellation");
+    }
 }
