@@ -127,7 +127,9 @@ public sealed class JobWorker
             {
                 // Bad input (or a version that no longer exists): quarantine at once with the specific reason.
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
-                var reason = ex is InvalidMediaException media ? media.Message : $"source changed before it was read: {ex.Message}";
+                var reason = ex is InvalidMediaException media
+                    ? string.Create(CultureInfo.InvariantCulture, $"{media.Reason} (at byte {media.Offset})")
+                    : $"source changed before it was read: {ex.Message}";
                 await worker._coordinator.QuarantineAsync(unit.Table, new QuarantinedUnit(unit.UnitId, unit.SourceUri, unit.ETag, reason), _writer, worker._context.PipelineVersion, cancellationToken);
                 await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Quarantined, reason, 0, 0)], cancellationToken);
             }
