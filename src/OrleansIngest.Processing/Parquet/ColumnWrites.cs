@@ -6,8 +6,10 @@ namespace OrleansIngest.Processing.Parquet;
 
 /// <summary>
 /// Writes one column of a row group from a list of row records through Parquet.Net's low-level API. Values are
-/// gathered into pooled arrays; list columns get their repetition and definition levels built here, because that
-/// is an order of magnitude faster for ~1 MB float lists than the reflection-based serializer.
+/// gathered into pooled arrays; list columns get their repetition and definition levels built here. For ~1 MB
+/// float lists this takes ~40% less CPU and ~6× less allocation than ParquetSerializer, which stripes every list
+/// element through compiled expressions (ParquetWriterApiBenchmarks); it also streams row groups to a
+/// non-seekable stream, which the serializer's append mode cannot.
 /// </summary>
 internal static class ColumnWrites
 {

@@ -16,16 +16,17 @@ namespace OrleansIngest.Processing.Parquet;
 /// </param>
 /// <param name="Compression">
 /// Codec: <c>zstd</c> (default), <c>snappy</c>, <c>gzip</c>, <c>lz4</c> (LZ4_RAW), <c>brotli</c> or <c>none</c>.
+/// Snappy is cheaper on CPU but leaves log-mel uncompressed (96 of 96 MB); zstd gives the smallest files.
 /// </param>
 /// <param name="CompressionLevel">
-/// Level for codecs that have one. Default <see cref="CompressionLevel.Fastest"/> (zstd level 1):
-/// <see cref="CompressionLevel.Optimal"/> is zstd 3, and <see cref="CompressionLevel.SmallestSize"/> (zstd 19,
-/// Parquet.Net's own default) writes at a few MB/s.
+/// Level for codecs that have one. Default <see cref="CompressionLevel.Fastest"/> (zstd level 1): on log-mel,
+/// <see cref="CompressionLevel.Optimal"/> (zstd 3) costs more CPU for no smaller file, and
+/// <see cref="CompressionLevel.SmallestSize"/> (zstd 19, Parquet.Net's own default) writes at a few MB/s.
 /// </param>
 /// <param name="ByteStreamSplitFloats">
 /// Encode float and double list elements (log-mel, statistics) as BYTE_STREAM_SPLIT instead of PLAIN. Default on:
-/// grouping the bytes of each float makes them compress much better and faster; every current reader (DuckDB,
-/// Arrow, Spark) decodes it.
+/// with zstd, grouping the sign/exponent bytes apart from the noisy mantissa bytes makes log-mel files ~12% smaller
+/// (77 vs 88 MB per 96 MB of floats) at the same CPU cost; DuckDB, Arrow and Spark decode it.
 /// </param>
 public sealed record ParquetOutputSettings(
     long TargetFileBytes = 256L * 1024 * 1024,
