@@ -95,7 +95,7 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
     public static string DefaultModelPath { get; } = System.IO.Path.Combine(AppContext.BaseDirectory, "models", "silero_vad.onnx");
 
     /// <summary>SHA-256 the build pins for the model it fetches.</summary>
-    public static string PinnedSha256 => "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+    public const string PinnedSha256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
 
     /// <summary>Path the model was loaded from.</summary>
     public string Path { get; }

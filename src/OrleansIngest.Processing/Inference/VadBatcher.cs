@@ -14,6 +14,8 @@ namespace OrleansIngest.Processing.Inference;
 /// which are referenced, not copied, plus 256 floats of state and one float per frame of results); callers
 /// beyond that wait in <see cref="AnalyzeAsync"/>. The batch buffers are allocated once, sized for MaxBatch.
 /// The model is not owned: one <see cref="SileroVadModel"/> may serve several batchers.
+/// While streams are active the loop keeps one thread-pool thread busy running the model (one core at
+/// IntraOpThreads = 1); when idle it holds no thread.
 /// </remarks>
 public sealed class VadBatcher : IAsyncDisposable
 {

@@ -172,4 +172,14 @@ public sealed class SileroVadModelTests(SileroVadModelFixture fixture)
         Assert.Throws<ArgumentException>(() => fixture.Model.Run(new float[2 * SileroVad.InputSamples], new float[StateLength], probabilities, 2));
         Assert.Throws<ArgumentException>(() => fixture.Model.Run(new float[2 * SileroVad.InputSamples], state, new float[1], 2));
     }
+
+    [Fact]
+    public void SileroVadModel_RunAfterDisposeThrowsObjectDisposed()
+    {
+        var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        model.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(
+            () => model.Run(new float[SileroVad.InputSamples], new float[StateLength], new float[1], 1));
+    }
 }
