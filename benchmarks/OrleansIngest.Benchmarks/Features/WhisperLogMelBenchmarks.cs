@@ -1,13 +1,15 @@
 using BenchmarkDotNet.Attributes;
+using OrleansIngest.Benchmarks.Dsp;
 using OrleansIngest.Processing.Features;
 
 namespace OrleansIngest.Benchmarks.Features;
 
 /// <summary>Log-mel of one 30 s segment at 16 kHz (Whisper's window). × real time = 30 s / mean.</summary>
 [MemoryDiagnoser]
+[RealTimeFactorColumn(Seconds)]
 public class WhisperLogMelBenchmarks
 {
-    private const double Seconds = 30;
+    public const double Seconds = 30;
     private readonly WhisperLogMel _logMel = new();
     private float[] _samples = [];
     private float[] _output = [];

@@ -28,6 +28,7 @@ public static class WavDecoder
     private const int WaveFormatSize = 16;
     private const int ExtensibleFormatSize = 40;
     private const int Ds64MinSize = 28;
+    private const int Ds64RiffSizeOffset = 20;
 
     // The fixed tail of KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: {0000xxxx-0000-0010-8000-00AA00389B71}.
     private static ReadOnlySpan<byte> SubFormatGuidTail =>
@@ -102,7 +103,7 @@ public static class WavDecoder
         if (isRf64)
         {
             (var riffSize64, ds64DataSize) = await ReadDs64Async(reader, cancellationToken);
-            riffEnd = CheckRiffSize(reader, riffSize64, 4);
+            riffEnd = CheckRiffSize(reader, riffSize64, Ds64RiffSizeOffset);
         }
         else if (riffSize32 is 0 or SizeUnknown)
         {

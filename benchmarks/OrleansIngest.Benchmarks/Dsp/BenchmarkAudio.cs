@@ -1,4 +1,4 @@
-namespace OrleansIngest.Benchmarks;
+namespace OrleansIngest.Benchmarks.Dsp;
 
 /// <summary>Deterministic speech-like test signals for the audio benchmarks.</summary>
 internal static class BenchmarkAudio
