@@ -4,7 +4,7 @@ namespace OrleansIngest.Processing.Dsp;
 /// Band-limited streaming sample-rate converter: polyphase Kaiser-windowed sinc for the reduced rational
 /// ratio L/M = output/input (e.g. 44100 → 16000 is 160/441).
 /// <para>
-/// Design: stop-band attenuation ≥ 80 dB (Kaiser β = 7.857) from the lower of the two Nyquist
+/// Design: stop-band attenuation ≥ 80 dB (Kaiser window designed for 82 dB, β = 8.08) from the lower of the two Nyquist
 /// frequencies upwards; pass band flat to 0.90 of it (−6 dB cut-off at 0.95). For 16 kHz output the
 /// pass band ends at 7.2 kHz and everything at or above 8 kHz is attenuated by at least 80 dB.
 /// Every phase has unit DC gain.

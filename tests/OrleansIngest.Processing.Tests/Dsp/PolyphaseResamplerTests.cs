@@ -138,7 +138,7 @@ public sealed class PolyphaseResamplerTests(ITestOutputHelper output)
         var worst = double.NegativeInfinity;
         var worstAt = 0.0;
         // Fine steps near the band edge, where the worst lobe is; coarser steps above.
-        for (var f = lowerNyquist; f <= upper; f += f < lowerNyquist + 400 ? 10 : 60)
+        for (var f = lowerNyquist; f <= upper; f += f < lowerNyquist + 400 ? 5 : 60)
         {
             var db = ResponseDb(bank, f / inputRate);
             if (db > worst)
