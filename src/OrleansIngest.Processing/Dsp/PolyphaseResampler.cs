@@ -34,6 +34,8 @@ public sealed class PolyphaseResampler
     private readonly int _taps;
     private readonly int _up;
     private readonly int _down;
+    private readonly int _stepWhole;
+    private readonly int _stepPhase;
     private long _bufferStart;
     private int _count;
     private long _center;
@@ -60,6 +62,8 @@ public sealed class PolyphaseResampler
         _taps = _bank.Taps;
         _up = _bank.Up;
         _down = _bank.Down;
+        _stepWhole = _down / _up;
+        _stepPhase = _down % _up;
         _buffer = new float[_taps + Math.Max(ChunkSize, _taps)];
         Reset();
     }
@@ -221,12 +225,14 @@ public sealed class PolyphaseResampler
                 output[n] = SimdMath.Dot(bank.Row(_phase), window);
             }
 
+            // Advance by M/L input samples: whole step plus a fractional phase carry, no division.
             n++;
-            _phase += _down;
+            _center += _stepWhole;
+            _phase += _stepPhase;
             if (_phase >= _up)
             {
-                _center += _phase / _up;
-                _phase %= _up;
+                _phase -= _up;
+                _center++;
             }
         }
 
