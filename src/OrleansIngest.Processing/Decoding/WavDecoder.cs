@@ -8,6 +8,13 @@ namespace OrleansIngest.Processing.Decoding;
 /// 64 bit, WAVE_FORMAT_EXTENSIBLE with a PCM or float sub-format, 1 to 64 channels, 1000 to 768000 Hz.
 /// The header is validated against the declared stream length before any sample is read; anything
 /// malformed raises <see cref="InvalidMediaException"/> naming the problem and its byte offset.
+/// <para>
+/// Sizes: in RF64/BW64 a RIFF or data size of 0xFFFFFFFF defers to the ds64 chunk. In plain RIFF a
+/// header a streaming writer never patched (data size 0xFFFFFFFF, or RIFF and data sizes both 0 or
+/// 0xFFFFFFFF) means the samples run to the end of the file. Any other declared size beyond the end of
+/// the file is an error. Unknown chunks (LIST, fact, junk, …) are skipped with their pad byte; chunks
+/// after the data chunk are never read.
+/// </para>
 /// </summary>
 public static class WavDecoder
 {

@@ -9,8 +9,8 @@ using OrleansIngest.Processing.Dsp;
 namespace OrleansIngest.Processing.Features;
 
 /// <summary>
-/// Whisper's log-mel spectrogram of 16 kHz mono audio, bit-for-bit the recipe of Whisper's
-/// <c>log_mel_spectrogram</c>: 400-point periodic Hann STFT with hop 160, centred with reflect padding
+/// Whisper's log-mel spectrogram of 16 kHz mono audio, following Whisper's <c>log_mel_spectrogram</c>
+/// step by step: 400-point periodic Hann STFT with hop 160, centred with reflect padding
 /// of 200 samples at both ends, the last frame dropped (frames = samples / 160); power spectrum; the
 /// 80-band Slaney mel filter bank (librosa, 0–8000 Hz); log10(max(x, 1e-10)); floor at (max − 8) over
 /// the whole given segment; (x + 4) / 4. Output is float32 [80, frames], band-major.

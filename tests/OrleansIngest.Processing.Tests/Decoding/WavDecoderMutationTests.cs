@@ -93,56 +93,56 @@ public sealed class WavDecoderMutationTests(ITestOutputHelper output)
         switch (random.Next(6))
         {
             case 0:
-            {
-                var flips = random.Next(1, 9);
-                for (var i = 0; i < flips; i++)
                 {
-                    file[random.Next(Math.Min(file.Length, 120))] = (byte)random.Next(256);
-                }
+                    var flips = random.Next(1, 9);
+                    for (var i = 0; i < flips; i++)
+                    {
+                        file[random.Next(Math.Min(file.Length, 120))] = (byte)random.Next(256);
+                    }
 
-                return (file, file.Length, $"{flips} header bytes replaced");
-            }
+                    return (file, file.Length, $"{flips} header bytes replaced");
+                }
 
             case 1:
-            {
-                var offset = random.Next(0, Math.Min(file.Length, 100) - 4) & ~1;
-                uint[] values = [0, 1, 2, 3, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, (uint)random.Next()];
-                var value = values[random.Next(values.Length)];
-                BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(offset), value);
-                return (file, file.Length, $"uint32 0x{value:X8} at {offset}");
-            }
-
-            case 2:
-            {
-                var length = random.Next(0, file.Length);
-                return (file[..length], length, $"truncated to {length} bytes");
-            }
-
-            case 3:
-            {
-                var length = random.Next(0, file.Length);
-                return (file[..length], file.Length, $"body cut at {length} bytes, length claims {file.Length}");
-            }
-
-            case 4:
-            {
-                var insertAt = random.Next(file.Length);
-                var extra = new byte[random.Next(1, 64)];
-                random.NextBytes(extra);
-                byte[] grown = [.. file[..insertAt], .. extra, .. file[insertAt..]];
-                return (grown, grown.Length, $"{extra.Length} random bytes inserted at {insertAt}");
-            }
-
-            default:
-            {
-                var flips = random.Next(1, 40);
-                for (var i = 0; i < flips; i++)
                 {
-                    file[random.Next(file.Length)] ^= (byte)(1 << random.Next(8));
+                    var offset = random.Next(0, Math.Min(file.Length, 100) - 4) & ~1;
+                    uint[] values = [0, 1, 2, 3, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, (uint)random.Next()];
+                    var value = values[random.Next(values.Length)];
+                    BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(offset), value);
+                    return (file, file.Length, $"uint32 0x{value:X8} at {offset}");
                 }
 
-                return (file, file.Length, $"{flips} bit flips anywhere");
-            }
+            case 2:
+                {
+                    var length = random.Next(0, file.Length);
+                    return (file[..length], length, $"truncated to {length} bytes");
+                }
+
+            case 3:
+                {
+                    var length = random.Next(0, file.Length);
+                    return (file[..length], file.Length, $"body cut at {length} bytes, length claims {file.Length}");
+                }
+
+            case 4:
+                {
+                    var insertAt = random.Next(file.Length);
+                    var extra = new byte[random.Next(1, 64)];
+                    random.NextBytes(extra);
+                    byte[] grown = [.. file[..insertAt], .. extra, .. file[insertAt..]];
+                    return (grown, grown.Length, $"{extra.Length} random bytes inserted at {insertAt}");
+                }
+
+            default:
+                {
+                    var flips = random.Next(1, 40);
+                    for (var i = 0; i < flips; i++)
+                    {
+                        file[random.Next(file.Length)] ^= (byte)(1 << random.Next(8));
+                    }
+
+                    return (file, file.Length, $"{flips} bit flips anywhere");
+                }
         }
     }
 }

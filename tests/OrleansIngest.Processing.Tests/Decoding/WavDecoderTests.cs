@@ -171,6 +171,25 @@ public sealed class WavDecoderTests
     }
 
     [Fact]
+    public async Task WavDecoder_ReadsUnpatchedZeroSizesToEndOfFile()
+    {
+        var raw = RandomInts(77, -32768, 32768).Select(v => (short)v).ToArray();
+        var file = new WavFileBuilder { RiffSize = 0, DataSize = 0, Data = WavFileBuilder.Pcm16(raw) }.Build();
+        var (format, samples) = await DecodeAsync(file);
+        Assert.Equal(raw.Length, format.TotalFrames);
+        Assert.Equal(raw.Select(v => v / 32768f), samples);
+    }
+
+    [Fact]
+    public async Task WavDecoder_TreatsZeroDataSizeWithValidRiffSizeAsEmpty()
+    {
+        var file = new WavFileBuilder { DataSize = 0, Data = [] }.Build();
+        var (format, samples) = await DecodeAsync(file);
+        Assert.Equal(0, format.TotalFrames);
+        Assert.Empty(samples);
+    }
+
+    [Fact]
     public async Task WavDecoder_ReadsForwardOnlyStreamInTinyPiecesAndSmallBlocks()
     {
         var raw = RandomInts(3 * 1234, -32768, 32768).Select(v => (short)v).ToArray();
