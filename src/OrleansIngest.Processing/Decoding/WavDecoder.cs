@@ -11,9 +11,9 @@ namespace OrleansIngest.Processing.Decoding;
 /// <para>
 /// Sizes: in RF64/BW64 a RIFF or data size of 0xFFFFFFFF defers to the ds64 chunk. In plain RIFF a
 /// header a streaming writer never patched (data size 0xFFFFFFFF, or RIFF and data sizes both 0 or
-/// 0xFFFFFFFF) means the samples run to the end of the file. Any other declared size beyond the end of
-/// the file is an error. Unknown chunks (LIST, fact, junk, …) are skipped with their pad byte; chunks
-/// after the data chunk are never read.
+/// 0xFFFFFFFF) means the samples run to the end of the RIFF chunk, or of the file. Any other declared
+/// size beyond the end of the file is an error. Unknown chunks (LIST, fact, junk, …) are skipped with
+/// their pad byte; chunks after the data chunk are never read.
 /// </para>
 /// </summary>
 public static class WavDecoder
@@ -178,8 +178,9 @@ public static class WavDecoder
                 }
                 else if (!isRf64 && (size32 == SizeUnknown || (size32 == 0 && riffSizeUnknown)))
                 {
-                    // Streaming writer: the samples run to the end of the file.
-                    dataSize = remainingInFile;
+                    // Streaming writer: the samples run to the end of the RIFF chunk (the file, when
+                    // its size is unknown too).
+                    dataSize = riffEnd - dataStart;
                 }
                 else
                 {

@@ -171,6 +171,20 @@ public sealed class WavDecoderTests
     }
 
     [Fact]
+    public async Task WavDecoder_ReadsUnknownDataSizeToEndOfRiffChunk()
+    {
+        var raw = RandomInts(40, -32768, 32768).Select(v => (short)v).ToArray();
+        var builder = new WavFileBuilder { DataSize = uint.MaxValue, Data = WavFileBuilder.Pcm16(raw) };
+        var honest = builder.Build();
+
+        // Trailing bytes outside the RIFF chunk (e.g. an appended tag) are not audio.
+        byte[] file = [.. honest, .. new byte[10]];
+        var (format, samples) = await DecodeAsync(file);
+        Assert.Equal(raw.Length, format.TotalFrames);
+        Assert.Equal(raw.Select(v => v / 32768f), samples);
+    }
+
+    [Fact]
     public async Task WavDecoder_ReadsUnpatchedZeroSizesToEndOfFile()
     {
         var raw = RandomInts(77, -32768, 32768).Select(v => (short)v).ToArray();
