@@ -205,37 +205,50 @@ public sealed class PolyphaseResampler
     private int Produce(Span<float> output, long maxCenter, long maxOutputs)
     {
         var bank = _bank!;
-        var n = 0;
+        var coefficients = bank.Coefficients.AsSpan();
         var buffer = _buffer.AsSpan();
-        while (_center <= maxCenter && n < maxOutputs)
+        var taps = _taps;
+        var up = _up;
+        var stepWhole = _stepWhole;
+        var stepPhase = _stepPhase;
+
+        // Window start of the next output, relative to the buffer; kept in locals for the hot loop.
+        var start = (int)(_center - _halfWidth + 1 - _bufferStart);
+        var phase = _phase;
+        var n = 0;
+        var center = _center;
+        while (center <= maxCenter && n < maxOutputs)
         {
-            var start = (int)(_center - _halfWidth + 1 - _bufferStart);
-            var window = buffer.Slice(start, _taps);
+            var window = buffer.Slice(start, taps);
             if (bank.Interpolated)
             {
-                var position = (long)_phase * bank.Phases;
-                var row = (int)(position / _up);
-                var fraction = (float)(position % _up) / _up;
-                var a = SimdMath.Dot(bank.Row(row), window);
-                var b = SimdMath.Dot(bank.Row(row + 1), window);
+                var position = (long)phase * bank.Phases;
+                var row = (int)(position / up);
+                var fraction = (float)(position % up) / up;
+                var a = SimdMath.Dot(coefficients.Slice(row * taps, taps), window);
+                var b = SimdMath.Dot(coefficients.Slice((row + 1) * taps, taps), window);
                 output[n] = a + (fraction * (b - a));
             }
             else
             {
-                output[n] = SimdMath.Dot(bank.Row(_phase), window);
+                output[n] = SimdMath.Dot(coefficients.Slice(phase * taps, taps), window);
             }
 
             // Advance by M/L input samples: whole step plus a fractional phase carry, no division.
             n++;
-            _center += _stepWhole;
-            _phase += _stepPhase;
-            if (_phase >= _up)
+            center += stepWhole;
+            start += stepWhole;
+            phase += stepPhase;
+            if (phase >= up)
             {
-                _phase -= _up;
-                _center++;
+                phase -= up;
+                center++;
+                start++;
             }
         }
 
+        _center = center;
+        _phase = phase;
         _outputTotal += n;
         return n;
     }
