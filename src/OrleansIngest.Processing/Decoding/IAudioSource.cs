@@ -3,6 +3,7 @@ namespace OrleansIngest.Processing.Decoding;
 /// <summary>
 /// A decoded audio stream read block by block in bounded memory. Yields mono float samples (the
 /// arithmetic mean of the channels) at <see cref="AudioFormatInfo.SampleRate"/> of <see cref="Format"/>.
+/// Not thread-safe: one reader at a time.
 /// </summary>
 public interface IAudioSource : IDisposable
 {

@@ -60,7 +60,9 @@ internal sealed class WavAudioSource : IAudioSource
                 continue;
             }
 
-            var frames = Math.Min(destination.Length - written, _reader.BufferedCount / _blockAlign);
+            // The header parse may have buffered bytes past the data chunk; never decode those.
+            var available = (int)Math.Min(_reader.BufferedCount, _dataRemaining);
+            var frames = Math.Min(destination.Length - written, available / _blockAlign);
             var dataStart = _reader.Position;
             Decode(_reader.Buffered[..(frames * _blockAlign)], destination.Span.Slice(written, frames), dataStart);
             _reader.Advance(frames * _blockAlign);

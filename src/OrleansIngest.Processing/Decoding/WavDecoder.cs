@@ -8,6 +8,13 @@ namespace OrleansIngest.Processing.Decoding;
 /// 64 bit, WAVE_FORMAT_EXTENSIBLE with a PCM or float sub-format, 1 to 64 channels, 1000 to 768000 Hz.
 /// The header is validated against the declared stream length before any sample is read; anything
 /// malformed raises <see cref="InvalidMediaException"/> naming the problem and its byte offset.
+/// <para>
+/// Sizes: in RF64/BW64 a RIFF or data size of 0xFFFFFFFF defers to the ds64 chunk. In plain RIFF a
+/// header a streaming writer never patched (data size 0xFFFFFFFF, or RIFF and data sizes both 0 or
+/// 0xFFFFFFFF) means the samples run to the end of the RIFF chunk, or of the file. Any other declared
+/// size beyond the end of the file is an error. Unknown chunks (LIST, fact, junk, …) are skipped with
+/// their pad byte; chunks after the data chunk are never read.
+/// </para>
 /// </summary>
 public static class WavDecoder
 {
@@ -28,6 +35,7 @@ public static class WavDecoder
     private const int WaveFormatSize = 16;
     private const int ExtensibleFormatSize = 40;
     private const int Ds64MinSize = 28;
+    private const int Ds64RiffSizeOffset = 20;
 
     // The fixed tail of KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: {0000xxxx-0000-0010-8000-00AA00389B71}.
     private static ReadOnlySpan<byte> SubFormatGuidTail =>
@@ -102,7 +110,7 @@ public static class WavDecoder
         if (isRf64)
         {
             (var riffSize64, ds64DataSize) = await ReadDs64Async(reader, cancellationToken);
-            riffEnd = CheckRiffSize(reader, riffSize64, 4);
+            riffEnd = CheckRiffSize(reader, riffSize64, Ds64RiffSizeOffset);
         }
         else if (riffSize32 is 0 or SizeUnknown)
         {
@@ -170,8 +178,9 @@ public static class WavDecoder
                 }
                 else if (!isRf64 && (size32 == SizeUnknown || (size32 == 0 && riffSizeUnknown)))
                 {
-                    // Streaming writer: the samples run to the end of the file.
-                    dataSize = remainingInFile;
+                    // Streaming writer: the samples run to the end of the RIFF chunk (the file, when
+                    // its size is unknown too).
+                    dataSize = riffEnd - dataStart;
                 }
                 else
                 {

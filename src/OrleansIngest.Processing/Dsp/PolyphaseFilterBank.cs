@@ -31,7 +31,9 @@ internal sealed class PolyphaseFilterBank
         var lowerNyquist = Math.Min(inputRate, outputRate) / 2.0;
         CutoffHz = lowerNyquist * (1 + PolyphaseResampler.PassBandEdgeRatio) / 2;
         var transition = lowerNyquist * (1 - PolyphaseResampler.PassBandEdgeRatio) / inputRate;
-        var attenuation = PolyphaseResampler.StopBandAttenuationDb;
+        // Kaiser's length and β formulas are approximations that can miss by a few tenths of a dB at
+        // the band edge; designing for 2 dB more keeps the promised attenuation everywhere.
+        var attenuation = PolyphaseResampler.StopBandAttenuationDb + 2;
         Beta = 0.1102 * (attenuation - 8.7);
         var length = (int)Math.Ceiling((attenuation - 7.95) / (14.36 * transition)) + 1;
 

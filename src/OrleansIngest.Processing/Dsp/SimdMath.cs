@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OrleansIngest.Processing.Dsp;
 
@@ -18,7 +19,25 @@ internal static class SimdMath
         ref var pb = ref MemoryMarshal.GetReference(b);
         var i = 0;
         var sum = 0f;
-        if (Vector.IsHardwareAccelerated && length >= 2 * Vector<float>.Count)
+        if (Vector512.IsHardwareAccelerated && length >= 2 * Vector512<float>.Count)
+        {
+            var width = Vector512<float>.Count;
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            for (; i <= length - (2 * width); i += 2 * width)
+            {
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pb, (nuint)i), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pa, (nuint)(i + width)), Vector512.LoadUnsafe(ref pb, (nuint)(i + width)), acc1);
+            }
+
+            for (; i <= length - width; i += width)
+            {
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pb, (nuint)i), acc0);
+            }
+
+            sum = Vector512.Sum(acc0 + acc1);
+        }
+        else if (Vector.IsHardwareAccelerated && length >= 2 * Vector<float>.Count)
         {
             var width = Vector<float>.Count;
             var acc0 = Vector<float>.Zero;

@@ -2,13 +2,15 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OrleansIngest.Processing.Dsp;
 
 namespace OrleansIngest.Processing.Features;
 
 /// <summary>
-/// Whisper's log-mel spectrogram of 16 kHz mono audio, bit-for-bit the recipe of Whisper's
-/// <c>log_mel_spectrogram</c>: 400-point periodic Hann STFT with hop 160, centred with reflect padding
+/// Whisper's log-mel spectrogram of 16 kHz mono audio, following Whisper's <c>log_mel_spectrogram</c>
+/// step by step: 400-point periodic Hann STFT with hop 160, centred with reflect padding
 /// of 200 samples at both ends, the last frame dropped (frames = samples / 160); power spectrum; the
 /// 80-band Slaney mel filter bank (librosa, 0–8000 Hz); log10(max(x, 1e-10)); floor at (max − 8) over
 /// the whole given segment; (x + 4) / 4. Output is float32 [80, frames], band-major.
@@ -42,6 +44,7 @@ public sealed class WhisperLogMel
     private const int Padding = FftSize / 2;
     private const float PowerFloor = 1e-10f;
     private const float DynamicRange = 8f;
+    private const float Log10Of2 = 0.30102999566398120f;
 
     private static readonly float[] Window = CreateWindow();
     private static readonly float[] Filters = MelFilterBank.Create(SampleRate, FftSize, MelBands);
@@ -86,26 +89,47 @@ public sealed class WhisperLogMel
 
         var output = destination[..required];
         var lanes = BatchedRealFft.BatchSize;
+
+        // Unused lanes of a partial last batch hold log10(1e-10) = -10, never above the true maximum.
+        var max = new Vector<float>(float.NegativeInfinity);
         for (var first = 0; first < frames; first += lanes)
         {
             var count = Math.Min(lanes, frames - first);
             LoadFrames(samples, first, count);
             _fft.ComputePower4(_power);
-            ProjectMel(output, frames, first, count);
+            max = Vector.Max(max, ProjectMelLog(output, frames, first, count));
         }
 
-        // log10(max(x, 1e-10)), floor at max - 8, then (x + 4) / 4.
-        TensorPrimitives.Max(output, PowerFloor, output);
-        TensorPrimitives.Log10(output, output);
-        var floor = TensorPrimitives.Max(output) - DynamicRange;
-        TensorPrimitives.Max(output, floor, output);
-        TensorPrimitives.Add(output, 4f, output);
-        TensorPrimitives.Multiply(output, 0.25f, output);
+        // Floor at (max - 8) over the segment, then (x + 4) / 4, in one pass.
+        max.CopyTo(_lanes);
+        var floorValue = TensorPrimitives.Max<float>(_lanes) - DynamicRange;
+        var floor = new Vector<float>(floorValue);
+        var four = new Vector<float>(4f);
+        var quarter = new Vector<float>(0.25f);
+        var i = 0;
+        for (; i <= output.Length - lanes; i += lanes)
+        {
+            var x = new Vector<float>(output[i..]);
+            ((Vector.Max(x, floor) + four) * quarter).CopyTo(output[i..]);
+        }
+
+        for (; i < output.Length; i++)
+        {
+            output[i] = (Math.Max(output[i], floorValue) + 4f) * 0.25f;
+        }
     }
 
     private void LoadFrames(ReadOnlySpan<float> samples, int first, int count)
     {
         var lanes = BatchedRealFft.BatchSize;
+        var firstOrigin = (first * HopLength) - Padding;
+        var lastOrigin = ((first + lanes - 1) * HopLength) - Padding;
+        if (Avx2.IsSupported && lanes == Vector256<float>.Count && count == lanes && firstOrigin >= 0 && lastOrigin + FftSize <= samples.Length)
+        {
+            GatherFrames(samples[firstOrigin..]);
+            return;
+        }
+
         var even = _fft.EvenSampleLanes;
         var odd = _fft.OddSampleLanes;
         ref var window = ref MemoryMarshal.GetArrayDataReference(Window);
@@ -134,6 +158,25 @@ public sealed class WhisperLogMel
             {
                 Unsafe.Add(ref e, m * lanes) = Unsafe.Add(ref x, 2 * m) * Unsafe.Add(ref window, 2 * m);
                 Unsafe.Add(ref o, m * lanes) = Unsafe.Add(ref x, (2 * m) + 1) * Unsafe.Add(ref window, (2 * m) + 1);
+            }
+        }
+    }
+
+    // One gather per even/odd sample picks that sample of eight frames spaced by the hop.
+    private unsafe void GatherFrames(ReadOnlySpan<float> samples)
+    {
+        var offsets = Vector256.Create(0, HopLength, 2 * HopLength, 3 * HopLength, 4 * HopLength, 5 * HopLength, 6 * HopLength, 7 * HopLength);
+        ref var even = ref MemoryMarshal.GetReference(_fft.EvenSamples);
+        ref var odd = ref MemoryMarshal.GetReference(_fft.OddSamples);
+        fixed (float* x = samples)
+        fixed (float* window = Window)
+        {
+            for (var m = 0; m < FftSize / 2; m++)
+            {
+                var e = Avx2.GatherVector256(x + (2 * m), offsets, sizeof(float));
+                var o = Avx2.GatherVector256(x + (2 * m) + 1, offsets, sizeof(float));
+                Unsafe.Add(ref even, m) = (e * Vector256.Create(window[2 * m])).AsVector();
+                Unsafe.Add(ref odd, m) = (o * Vector256.Create(window[(2 * m) + 1])).AsVector();
             }
         }
     }
@@ -167,8 +210,12 @@ public sealed class WhisperLogMel
         return index < length ? index : period - index;
     }
 
-    private void ProjectMel(Span<float> output, int frames, int first, int count)
+    // Mel projection, clamp and log10 of one batch; returns the lane-wise maximum.
+    private Vector<float> ProjectMelLog(Span<float> output, int frames, int first, int count)
     {
+        var powerFloor = new Vector<float>(PowerFloor);
+        var log10Of2 = new Vector<float>(Log10Of2);
+        var max = new Vector<float>(float.NegativeInfinity);
         ref var power = ref MemoryMarshal.GetArrayDataReference(_power);
         ref var weights = ref MemoryMarshal.GetArrayDataReference(Sparse.Weights);
         var full = count == BatchedRealFft.BatchSize;
@@ -180,8 +227,11 @@ public sealed class WhisperLogMel
             var sum = Vector<float>.Zero;
             for (var j = 0; j < length; j++)
             {
-                sum = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref weights, offset + j)), Unsafe.Add(ref power, start + j), sum);
+                sum = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, offset + j)), Unsafe.Add(ref power, start + j), sum);
             }
+
+            sum = Vector.Log2(Vector.Max(sum, powerFloor)) * log10Of2;
+            max = Vector.Max(max, sum);
 
             var row = output.Slice((band * frames) + first, count);
             if (full)
@@ -194,6 +244,8 @@ public sealed class WhisperLogMel
                 _lanes.AsSpan(0, count).CopyTo(row);
             }
         }
+
+        return max;
     }
 
     private static float[] CreateWindow()
