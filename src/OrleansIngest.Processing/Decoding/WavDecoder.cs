@@ -156,7 +156,7 @@ public static class WavDecoder
 
                 if (size32 > available)
                 {
-                    throw Invalid(reader, chunkStart, $"fmt chunk declares {size32} bytes but only {available} remain");
+                    throw Invalid(reader, chunkStart, $"truncated file: fmt chunk declares {size32} bytes but only {available} remain");
                 }
 
                 format = await ReadFormatAsync(reader, (int)Math.Min(size32, ExtensibleFormatSize), cancellationToken);
@@ -189,7 +189,7 @@ public static class WavDecoder
 
                 if (dataSize > remainingInFile)
                 {
-                    throw Invalid(reader, chunkStart, $"data chunk declares {dataSize} bytes but only {remainingInFile} remain");
+                    throw Invalid(reader, chunkStart, $"truncated file: data chunk declares {dataSize} bytes but only {remainingInFile} remain");
                 }
 
                 if (dataStart + dataSize > riffEnd)
@@ -209,7 +209,7 @@ public static class WavDecoder
             {
                 if (size32 > available)
                 {
-                    throw Invalid(reader, chunkStart, $"chunk {idText} declares {size32} bytes but only {available} remain");
+                    throw Invalid(reader, chunkStart, $"truncated file: chunk {idText} declares {size32} bytes but only {available} remain");
                 }
 
                 // RIFF pads odd-sized chunks with one byte; a file may end without it.
@@ -231,7 +231,7 @@ public static class WavDecoder
         // One byte of slack: some writers count the pad byte of an odd final chunk and omit it.
         if (riffSize > remaining + 1)
         {
-            throw Invalid(reader, offset, $"RIFF chunk declares {riffSize} bytes but only {remaining} remain");
+            throw Invalid(reader, offset, $"truncated file: RIFF chunk declares {riffSize} bytes but only {remaining} remain");
         }
 
         return Math.Min(8 + riffSize, reader.Length);
@@ -269,7 +269,7 @@ public static class WavDecoder
         var rest = size - Ds64MinSize + (size & 1);
         if (rest > reader.Remaining)
         {
-            throw Invalid(reader, chunkStart, $"ds64 chunk declares {size} bytes but only {reader.Remaining + Ds64MinSize} remain");
+            throw Invalid(reader, chunkStart, $"truncated file: ds64 chunk declares {size} bytes but only {reader.Remaining + Ds64MinSize} remain");
         }
 
         await SkipAsync(reader, rest, reader.Length, cancellationToken);

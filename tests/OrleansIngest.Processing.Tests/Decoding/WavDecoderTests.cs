@@ -259,7 +259,7 @@ public sealed class WavDecoderTests
     {
         var file = new WavFileBuilder { DataSize = 1000, Data = new byte[100] }.Build();
         var error = await OpenFailsAsync(file);
-        Assert.Equal("data chunk declares 1000 bytes but only 100 remain", error.Reason);
+        Assert.Equal("truncated file: data chunk declares 1000 bytes but only 100 remain", error.Reason);
         Assert.Equal(36, error.Offset);
     }
 
@@ -381,7 +381,7 @@ public sealed class WavDecoderTests
     public async Task WavDecoder_RejectsRiffSizeLargerThanFile()
     {
         var error = await OpenFailsAsync(new WavFileBuilder { RiffSize = 5000, Data = new byte[100] }.Build());
-        Assert.Equal("RIFF chunk declares 5000 bytes but only 136 remain", error.Reason);
+        Assert.Equal("truncated file: RIFF chunk declares 5000 bytes but only 136 remain", error.Reason);
         Assert.Equal(4, error.Offset);
     }
 
@@ -420,7 +420,7 @@ public sealed class WavDecoderTests
     public async Task WavDecoder_RejectsRf64DataLargerThanFile()
     {
         var error = await OpenFailsAsync(new WavFileBuilder { Rf64 = true, Ds64DataSize = 1L << 40, Data = new byte[10] }.Build());
-        Assert.Equal($"data chunk declares {1L << 40} bytes but only 10 remain", error.Reason);
+        Assert.Equal($"truncated file: data chunk declares {1L << 40} bytes but only 10 remain", error.Reason);
     }
 
     [Fact]
@@ -432,7 +432,7 @@ public sealed class WavDecoderTests
         file[16] = 0xFF;
         file[17] = 0xFF;
         var error = await OpenFailsAsync(file);
-        Assert.Equal("chunk 'junk' declares 65535 bytes but only 46 remain", error.Reason);
+        Assert.Equal("truncated file: chunk 'junk' declares 65535 bytes but only 46 remain", error.Reason);
         Assert.Equal(12, error.Offset);
     }
 
