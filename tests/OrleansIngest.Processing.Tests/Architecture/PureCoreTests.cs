@@ -27,7 +27,7 @@ public sealed class PureCoreTests
         var csproj = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "OrleansIngest.Processing", "OrleansIngest.Processing.csproj"));
         foreach (var prefix in ForbiddenPrefixes)
         {
-            Assert.DoesNotContain($"Include=\"{prefix}", csproj, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain($"PackageReference Include=\"{prefix}", csproj, StringComparison.OrdinalIgnoreCase);
         }
 
         Assert.DoesNotContain("ProjectReference", csproj, StringComparison.Ordinal);
