@@ -153,6 +153,24 @@ public sealed class EmbeddedIngestTests : IClassFixture<EmbeddedIngestTests.Inge
         }
     }
 
+    [Fact]
+    public async Task Inspect_ShowsSchemaRowCountAndRows()
+    {
+        var status = await StatusAsync();
+        var rows = status.GetProperty("tables").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "sensor_windows").GetProperty("rows").GetInt64();
+
+        var result = await CliRunner.RunAsync(CliTimeout, "inspect", Path.Combine(_corpus.Output, "sensor_windows"), "--rows", "2");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"{rows} rows", result.Stdout, StringComparison.Ordinal);
+        foreach (var column in new[] { "window_id", "start_ts", "channel_names", "mean", "std", "sample_count" })
+        {
+            Assert.Contains(column, result.Stdout, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("file:///", result.Stdout, StringComparison.Ordinal);
+    }
+
     private async Task<JsonElement> StatusAsync()
     {
         var result = await CliRunner.RunAsync(CliTimeout, "status", "--output", _corpus.Output, "--json");

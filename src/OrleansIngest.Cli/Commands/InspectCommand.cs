@@ -3,7 +3,6 @@ using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
-using Spectre.Console;
 
 namespace OrleansIngest.Cli.Commands;
 
@@ -52,29 +51,46 @@ internal static class InspectCommand
         }
 
         var inv = CultureInfo.InvariantCulture;
-        AnsiConsole.MarkupLineInterpolated($"[bold]{target}[/]: {files.Length} file(s), {total.ToString(inv)} rows");
-        var schemaView = new Table().Border(TableBorder.Rounded).AddColumns("column", "type", "nullable", "list");
-        foreach (var field in schema!.GetDataFields())
+        // Plain lines, not a wide table: a table has too many columns for any terminal, and lines can be grepped.
+        Console.WriteLine(string.Create(inv, $"{target}: {files.Length} file(s), {total} rows"));
+        Console.WriteLine();
+        Console.WriteLine("schema:");
+        foreach (var field in schema!.Fields)
         {
-            schemaView.AddRow(field.Path.ToString(), field.ClrType.Name, field.IsNullable.ToString(inv), field.IsArray.ToString(inv));
+            Console.WriteLine($"  {field.Name}: {Describe(field)}");
         }
 
-        AnsiConsole.Write(schemaView);
-        var names = schema.Fields.Select(f => f.Name).ToList();
-        var rowsView = new Table().Border(TableBorder.Rounded);
-        foreach (var name in names)
+        for (var i = 0; i < shown.Count; i++)
         {
-            rowsView.AddColumn(Markup.Escape(name));
+            Console.WriteLine();
+            Console.WriteLine(string.Create(inv, $"row {i}:"));
+            foreach (var field in schema.Fields)
+            {
+                Console.WriteLine($"  {field.Name} = {Format(shown[i].GetValueOrDefault(field.Name))}");
+            }
         }
 
-        foreach (var row in shown)
-        {
-            rowsView.AddRow(names.Select(n => Markup.Escape(Format(row.GetValueOrDefault(n)))).ToArray());
-        }
-
-        AnsiConsole.Write(rowsView);
         return 0;
     }
+
+    private static string Describe(Field field) => field switch
+    {
+        ListField list => $"list<{Describe(list.Item)}>",
+        DataField data => TypeName(data.ClrType) + (data.IsNullable ? " (nullable)" : ""),
+        _ => field.SchemaType.ToString().ToLowerInvariant(),
+    };
+
+    private static string TypeName(Type type) => type switch
+    {
+        _ when type == typeof(string) || type == typeof(ReadOnlyMemory<char>) => "string",
+        _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "timestamp",
+        _ when type == typeof(int) => "int32",
+        _ when type == typeof(long) => "int64",
+        _ when type == typeof(float) => "float",
+        _ when type == typeof(double) => "double",
+        _ when type == typeof(bool) => "bool",
+        _ => type.Name.ToLowerInvariant(),
+    };
 
     private static string Format(object? value) => value switch
     {
@@ -83,7 +99,7 @@ internal static class InspectCommand
         double d => d.ToString("0.####", CultureInfo.InvariantCulture),
         DateTime t => t.ToString("O", CultureInfo.InvariantCulture),
         DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
-        string s when s.Length > 60 => s[..57] + "…",
+        string s when s.Length > 120 => s[..117] + "…",
         string s => s,
         System.Collections.IEnumerable list => FormatList(list),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
