@@ -7,5 +7,7 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     StatusCommand.Create(),
     InspectCommand.Create(),
     GenerateCommand.Create(),
+    SiloCommand.Create(),
+    SubmitCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -12,7 +12,7 @@ namespace OrleansIngest.Cli.Commands;
 internal static class EmbeddedCluster
 {
     /// <summary>Builds (does not start) the host. Ports are chosen free so that several runs can coexist.</summary>
-    public static IHost Build(int lanes, bool verbose)
+    public static IHost Build(int lanes, bool verbose, string? storageConnectionString = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
         builder.Logging.ClearProviders();
@@ -21,6 +21,11 @@ internal static class EmbeddedCluster
         if (lanes > 0)
         {
             builder.Configuration["OrleansIngest:Worker:Lanes"] = lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (storageConnectionString is not null)
+        {
+            builder.Configuration["OrleansIngest:Storage:ConnectionString"] = storageConnectionString;
         }
 
         builder.UseOrleans(silo =>

@@ -15,49 +15,46 @@ internal static class IngestCommand
 {
     public static Command Create()
     {
-        var source = new Option<string>("--source") { Description = "Source folder (or file:// URI).", Required = true };
-        var output = new Option<string>("--output") { Description = "Output folder; each table is a folder below it.", Required = true };
+        var shared = new ClusterOptionsBinding();
+        var source = new Option<string>("--source") { Description = "Source folder, file:// URI or blob container URL (with prefix).", Required = true };
+        var output = new Option<string>("--output") { Description = "Output folder or blob container URL; each table is a folder below it.", Required = true };
         var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: *.wav → audio_segments, *.csv → sensor_windows." };
         var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
-        var command = new Command("ingest", "Ingest a folder into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
+        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
+        shared.AddTo(command, cluster: false);
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), cancellationToken));
+            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, string? storageConnectionString, CancellationToken cancellationToken)
     {
-        PipelineDefinition pipeline;
-        try
+        if (!PipelineFiles.TryLoad(pipelineFile, out var pipeline))
         {
-            pipeline = pipelineFile is null ? PipelineDefinition.Default : PipelineDefinition.Load(pipelineFile.FullName);
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]Invalid pipeline:[/] {ex.Message}");
             return 2;
         }
 
-        var sourceRoot = LocalPaths.ToUri(LocalPaths.ToFullPath(source));
-        var outputRoot = LocalPaths.ToUri(LocalPaths.ToFullPath(output));
-        if (!Directory.Exists(LocalPaths.ToFullPath(source)))
+        if (!Locations.IsRemote(source) && !Directory.Exists(LocalPaths.ToFullPath(source)))
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]Source folder not found:[/] {source}");
+            Console.Error.WriteLine($"Source folder not found: {source}");
             return 2;
         }
 
-        Directory.CreateDirectory(LocalPaths.ToFullPath(output));
-        using var host = EmbeddedCluster.Build(lanes, verbose);
+        if (!Locations.IsRemote(output))
+        {
+            Directory.CreateDirectory(LocalPaths.ToFullPath(output));
+        }
+
+        using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString);
         await host.StartAsync(cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         JobProgress progress;
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var jobId = $"ingest-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..36];
-            var job = grains.GetGrain<IIngestJobGrain>(jobId);
-            await job.StartAsync(new JobSpec(sourceRoot, outputRoot, pipeline.ToJson(), pipeline.LineageVersion));
+            var job = grains.GetGrain<IIngestJobGrain>(JobIds.New());
+            await job.StartAsync(new JobSpec(Locations.Normalize(source), Locations.Normalize(output), pipeline.ToJson(), pipeline.LineageVersion));
             progress = await ProgressView.WatchAsync(job, cancellationToken);
         }
         finally
@@ -75,6 +72,27 @@ internal static class IngestCommand
 internal static class ProgressView
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Reads progress, riding out a cluster that is briefly unreachable (a silo died and is not yet evicted from
+    /// membership: calls to its grains fail for ~10 s until the grains re-activate elsewhere).
+    /// </summary>
+    private static async Task<JobProgress> ReadAsync(IIngestJobGrain job, CancellationToken cancellationToken)
+    {
+        var failingSince = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await job.GetProgressAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && failingSince.Elapsed < GiveUpAfter)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
 
     public static async Task<JobProgress> WatchAsync(IIngestJobGrain job, CancellationToken cancellationToken)
     {
@@ -83,7 +101,7 @@ internal static class ProgressView
             return await WatchPlainAsync(job, cancellationToken);
         }
 
-        JobProgress progress = await job.GetProgressAsync();
+        JobProgress progress = await ReadAsync(job, cancellationToken);
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -92,7 +110,7 @@ internal static class ProgressView
                 var bar = context.AddTask("discovering", maxValue: 1);
                 while (true)
                 {
-                    progress = await job.GetProgressAsync();
+                    progress = await ReadAsync(job, cancellationToken);
                     bar.MaxValue = Math.Max(1, progress.BytesTotal);
                     bar.Value = progress.BytesDone;
                     bar.Description = Describe(progress);
@@ -113,7 +131,7 @@ internal static class ProgressView
         var lastPrint = Stopwatch.StartNew();
         while (true)
         {
-            var progress = await job.GetProgressAsync();
+            var progress = await ReadAsync(job, cancellationToken);
             if (progress.IsFinished)
             {
                 return progress;

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using OrleansIngest.Silo.Hosting;
+
+namespace OrleansIngest.Cli.Commands;
+
+/// <summary>Options shared by the commands that talk to a cluster or to Azure Storage.</summary>
+internal sealed class ClusterOptionsBinding
+{
+    private const string ClusterEnvironment = "ORLEANSINGEST__CLUSTER__CONNECTIONSTRING";
+    private const string StorageEnvironment = "ORLEANSINGEST__STORAGE__CONNECTIONSTRING";
+
+    public Option<string?> ClusterConnectionString { get; } = new("--cluster-connection-string")
+    {
+        Description = $"Azure Storage connection string of the cluster's membership table (or environment {ClusterEnvironment}).",
+    };
+
+    public Option<string> ClusterId { get; } = new("--cluster-id")
+    {
+        Description = "Orleans cluster id.",
+        DefaultValueFactory = _ => "orleans-ingest",
+    };
+
+    public Option<string?> StorageConnectionString { get; } = new("--storage-connection-string")
+    {
+        Description = $"Azure Storage connection string for blob sources and outputs (or environment {StorageEnvironment}).",
+    };
+
+    public void AddTo(Command command, bool cluster)
+    {
+        if (cluster)
+        {
+            command.Options.Add(ClusterConnectionString);
+            command.Options.Add(ClusterId);
+        }
+
+        command.Options.Add(StorageConnectionString);
+    }
+
+    public ClusterSettings? Cluster(ParseResult parse)
+    {
+        var connection = parse.GetValue(ClusterConnectionString) ?? Environment.GetEnvironmentVariable(ClusterEnvironment);
+        return string.IsNullOrWhiteSpace(connection) ? null : new ClusterSettings(connection, parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!);
+    }
+
+    /// <summary>The storage connection string, from the option or the environment (never printed).</summary>
+    public string? Storage(ParseResult parse) => parse.GetValue(StorageConnectionString) ?? Environment.GetEnvironmentVariable(StorageEnvironment);
+}

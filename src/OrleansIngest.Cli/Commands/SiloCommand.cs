@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OrleansIngest.Silo.Hosting;
+
+namespace OrleansIngest.Cli.Commands;
+
+/// <summary><c>silo</c>: runs one silo of a cluster until stopped (Ctrl-C / SIGTERM).</summary>
+internal static class SiloCommand
+{
+    public static Command Create()
+    {
+        var shared = new ClusterOptionsBinding();
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
+        var advertised = new Option<string?>("--advertised-ip") { Description = "Address other silos reach this one at (default: the host's first IPv4 address)." };
+        var name = new Option<string?>("--name") { Description = "Silo name (recorded as the writer of its commits)." };
+        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
+        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes };
+        shared.AddTo(command, cluster: true);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cluster = shared.Cluster(parse);
+            if (cluster is null)
+            {
+                Console.Error.WriteLine("A cluster needs --cluster-connection-string (or ORLEANSINGEST__CLUSTER__CONNECTIONSTRING).");
+                return 2;
+            }
+
+            var address = parse.GetValue(advertised) is { } ip ? IPAddress.Parse(ip) : ClusterSettings.DefaultAdvertisedAddress();
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+            builder.Logging.AddFilter("Polly", LogLevel.Warning);
+            if (parse.GetValue(lanes) > 0)
+            {
+                builder.Configuration["OrleansIngest:Worker:Lanes"] = parse.GetValue(lanes).ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (shared.Storage(parse) is { } storage)
+            {
+                builder.Configuration["OrleansIngest:Storage:ConnectionString"] = storage;
+            }
+
+            builder.UseOrleans(silo =>
+            {
+                silo.UseOrleansIngestCluster(cluster, address, parse.GetValue(siloPort), parse.GetValue(gatewayPort));
+                if (parse.GetValue(name) is { } siloName)
+                {
+                    silo.Configure<SiloOptions>(o => o.SiloName = siloName);
+                }
+
+                silo.AddOrleansIngest();
+            });
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}
