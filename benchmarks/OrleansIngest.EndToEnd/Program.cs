@@ -1,3 +1,4 @@
+using OrleansIngest.EndToEnd;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -7,13 +8,16 @@ using OrleansIngest.Processing.Synthetic;
 // separate process, and prints a table of wall time, × real time (overall and per CPU-second) and peak memory.
 var inv = CultureInfo.InvariantCulture;
 var minutes = ArgValue("--audio-minutes", 20.0);
+var largeWavGb = ArgValue("--large-wav-gb", 0.0);
 var lanes = ArgValue("--lanes", 0.0);
 var work = Path.Combine(Path.GetTempPath(), $"oi-e2e-bench-{Guid.NewGuid():N}");
 var corpus = Path.Combine(work, "corpus");
 var output = Path.Combine(work, "out");
 try
 {
-    var manifest = CorpusGenerator.Generate(corpus, new CorpusSettings(minutes, SensorFiles: 4, BadFiles: 3, Seed: 1));
+    var manifest = largeWavGb > 0
+        ? await LargeWav.GenerateAsync(corpus, largeWavGb)
+        : CorpusGenerator.Generate(corpus, new CorpusSettings(minutes, SensorFiles: 4, BadFiles: 3, Seed: 1));
     var cli = Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll");
     string[] ingestArgs = lanes > 0 ? ["ingest", "--source", corpus, "--output", output, "--lanes", lanes.ToString(inv)] : ["ingest", "--source", corpus, "--output", output];
     var (wall, cpu, peakBytes, exit) = await RunMeasuredAsync(cli, ingestArgs);
@@ -28,7 +32,7 @@ try
     var rows = new (string, string)[]
     {
         ("machine", $"{Environment.ProcessorCount} cores, {RuntimeLabel()}"),
-        ("corpus", $"{manifest.OfKind(CorpusFileKind.Audio).Count()} audio files ({audioSeconds / 60:0.0} min), {manifest.OfKind(CorpusFileKind.Sensor).Count()} sensor files, {manifest.OfKind(CorpusFileKind.Bad).Count()} bad"),
+        ("corpus", $"{manifest.OfKind(CorpusFileKind.Audio).Count()} audio files ({manifest.OfKind(CorpusFileKind.Audio).Sum(f => f.SizeBytes) / 1e9:0.00} GB, {audioSeconds / 60:0.0} min), {manifest.OfKind(CorpusFileKind.Sensor).Count()} sensor files, {manifest.OfKind(CorpusFileKind.Bad).Count()} bad"),
         ("wall time", $"{wall.TotalSeconds:0.00} s (includes silo start/stop)"),
         ("CPU time", $"{cpu.TotalSeconds:0.00} s"),
         ("× real time (wall)", $"{audioSeconds / wall.TotalSeconds:0.0}×"),

@@ -63,7 +63,7 @@ public sealed record OutputDefinition
     public double MaxFileSeconds { get; init; } = 60;
 
     /// <summary>Rows per Parquet row group.</summary>
-    public int RowGroupRows { get; init; } = 16;
+    public int RowGroupRows { get; init; } = 8;
 }
 
 /// <summary>
