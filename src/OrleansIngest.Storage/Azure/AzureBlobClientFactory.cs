@@ -8,7 +8,7 @@ namespace OrleansIngest.Storage.Azure;
 
 /// <summary>A container and a blob name or prefix inside it, as named by a blob URL.</summary>
 /// <param name="Container">The container's client, authenticated with the configured credentials.</param>
-/// <param name="Prefix">The decoded path below the container exactly as the URL gives it (may be empty).</param>
+/// <param name="Prefix">The decoded path below the container (may be empty; a trailing slash is dropped).</param>
 public sealed record AzureBlobLocation(BlobContainerClient Container, string Prefix);
 
 /// <summary>
