@@ -6,6 +6,7 @@ using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Silo.Worker;
 using OrleansIngest.Storage;
+using OrleansIngest.Storage.Azure;
 
 namespace OrleansIngest.Silo.Hosting;
 
@@ -29,7 +30,12 @@ public static class OrleansIngestHostingExtensions
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IStorageResolver, StorageResolver>();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
+        services.AddSingleton<IStorageResolver>(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return new StorageResolver(new AzureStorageSettings(storage.ConnectionString, storage.SasToken, storage.UseDefaultAzureCredential));
+        });
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>
         {

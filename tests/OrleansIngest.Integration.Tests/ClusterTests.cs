@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using OrleansIngest.Processing.Synthetic;
+using OrleansIngest.TestSupport;
+using OrleansIngest.TestSupport.Azurite;
+using OrleansIngest.TestSupport.DuckDb;
+
+namespace OrleansIngest.Integration.Tests;
+
+/// <summary>
+/// A real cluster: three silo processes joined through Azure Table clustering on Azurite, a corpus in an Azurite
+/// container, a job submitted through a gateway, the output read back by DuckDB from the downloaded files.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private static readonly TimeSpan SubmitTimeout = TimeSpan.FromMinutes(8);
+
+    [Fact]
+    public async Task ThreeSilos_IngestABlobCorpusExactlyOnceAndShareTheWork()
+    {
+        using var temp = new TempDirectory("oi-cluster");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var manifest = CorpusGenerator.Generate(temp.Combine("corpus"), new CorpusSettings(AudioMinutes: 4, SensorFiles: 3, BadFiles: 3, Seed: 21));
+        var source = new BlobContainerClient(azurite.ConnectionString, $"corpus-{run}");
+        await source.CreateAsync();
+        foreach (var file in manifest.Files)
+        {
+            await source.GetBlobClient("drop/" + file.RelativePath).UploadAsync(temp.Combine("corpus", file.RelativePath));
+        }
+
+        var output = new BlobContainerClient(azurite.ConnectionString, $"out-{run}");
+        await output.CreateAsync();
+        var clusterId = $"test-{run}";
+        var silos = Enumerable.Range(0, 3).Select(i => CliRunner.Start(
+            "silo", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId,
+            "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--advertised-ip", "127.0.0.1", "--name", $"silo-{i}", "--lanes", "1",
+            "--storage-connection-string", azurite.ConnectionString)).ToList();
+        try
+        {
+            var submit = await CliRunner.RunAsync(
+                SubmitTimeout, "submit", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId,
+                "--storage-connection-string", azurite.ConnectionString,
+                "--source", azurite.ContainerUrl(source.Name, "drop"), "--output", azurite.ContainerUrl(output.Name), "--wait");
+
+            Assert.True(submit.ExitCode == 0, submit + "\n" + string.Join("\n--- silo\n", silos.Select(s => s.Output)));
+            var downloaded = temp.Combine("out");
+            var writers = new HashSet<string>(StringComparer.Ordinal);
+            var quarantined = new Dictionary<string, string>(StringComparer.Ordinal);
+            await foreach (var blob in output.GetBlobsAsync())
+            {
+                var local = Path.Combine(downloaded, blob.Name);
+                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+                await output.GetBlobClient(blob.Name).DownloadToAsync(local);
+                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+                {
+                    using var entry = JsonDocument.Parse(await File.ReadAllTextAsync(local));
+                    writers.Add(entry.RootElement.GetProperty("writer").GetString()!.Split('/')[0]);
+                    foreach (var q in entry.RootElement.GetProperty("quarantined").EnumerateArray())
+                    {
+                        quarantined[q.GetProperty("source_uri").GetString()!] = q.GetProperty("reason").GetString()!;
+                    }
+                }
+            }
+
+            var audio = await DuckDbQuery.QueryAsync(
+                $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
+            var byUri = audio.ToDictionary(r => r.GetProperty("source_uri").GetString()!);
+            var expectedAudio = manifest.OfKind(CorpusFileKind.Audio).ToList();
+            Assert.Equal(expectedAudio.Count, byUri.Count);
+            foreach (var file in expectedAudio)
+            {
+                var row = byUri[source.GetBlobClient("drop/" + file.RelativePath).Uri.AbsoluteUri];
+                var segments = (int)Math.Ceiling(file.DurationSeconds!.Value / 30.0 - 1e-9);
+                Assert.Equal(segments, row.GetProperty("n").GetInt64());
+                Assert.Equal(segments, row.GetProperty("distinct_segments").GetInt64());
+            }
+
+            var sensors = await DuckDbQuery.QueryAsync(
+                $"SELECT source_uri, count(*) AS n FROM read_parquet('{downloaded}/sensor_windows/*.parquet') GROUP BY source_uri");
+            Assert.Equal(manifest.OfKind(CorpusFileKind.Sensor).Count(), sensors.Length);
+            Assert.Equal(
+                manifest.OfKind(CorpusFileKind.Bad).Select(f => source.GetBlobClient("drop/" + f.RelativePath).Uri.AbsoluteUri).Order(),
+                quarantined.Keys.Order());
+            Assert.True(writers.Count >= 2, $"only {string.Join(", ", writers)} committed work");
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                silo.Dispose();
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
