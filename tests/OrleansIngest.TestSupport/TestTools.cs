@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace OrleansIngest.TestSupport;
@@ -47,6 +49,9 @@ public static class TestTools
             }
 
             var toolsDirectory = ToolsDirectory;
+            // Test assemblies run as parallel processes: only one may run `npm ci` (which empties node_modules),
+            // and the others must look again after it.
+            using var installLock = await AcquireInstallLockAsync(toolsDirectory, cancellationToken);
             if (MissingPackages(toolsDirectory).Count > 0)
             {
                 var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], toolsDirectory, InstallTimeout, cancellationToken);
@@ -141,6 +146,24 @@ public static class TestTools
             throw new InvalidOperationException(
                 $"`{process.StartInfo.FileName}` could not be started; install Node.js 20+ with npm (e.g. `apt-get install nodejs npm`).",
                 exception);
+        }
+    }
+
+    private static async Task<FileStream> AcquireInstallLockAsync(string toolsDirectory, CancellationToken cancellationToken)
+    {
+        var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(toolsDirectory)))[..16];
+        var path = Path.Combine(Path.GetTempPath(), $"orleansingest-npm-{name}.lock");
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < InstallTimeout)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
         }
     }
 
