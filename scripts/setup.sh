@@ -22,7 +22,9 @@ if (( ${#need_apt[@]} > 0 )); then
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "setup: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 
-if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f tests/tools/package-lock.json && ! -d tests/tools/node_modules ]]; then
-  echo "setup: installing the independent Parquet reader (DuckDB) for tests"
-  (cd tests/tools && npm ci --no-audit --no-fund --silent)
+# Test tools (DuckDB reader, Azurite): reinstalled whenever the lock file changed since the last install.
+if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f tests/tools/package-lock.json ]] \
+   && ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.installed-lock.json; then
+  echo "setup: installing test tools (DuckDB reader, Azurite) with npm ci"
+  (cd tests/tools && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-lock.json)
 fi

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Storage.Azure;
 using OrleansIngest.Storage.Local;
@@ -63,6 +64,50 @@ public sealed class StorageResolver : IStorageResolver
 
         EnsureLocal(sourceRoot);
         return _local;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ListTablesAsync(string outputRoot, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (AzureBlobClientFactory.IsBlobUrl(outputRoot))
+        {
+            var location = _azureClients.Resolve(outputRoot);
+            var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
+            var folders = new List<string>();
+            await foreach (var item in location.Container.GetBlobsByHierarchyAsync(global::Azure.Storage.Blobs.Models.BlobTraits.None, global::Azure.Storage.Blobs.Models.BlobStates.None, "/", prefix, cancellationToken))
+            {
+                if (item.IsPrefix)
+                {
+                    folders.Add(item.Prefix[prefix.Length..].TrimEnd('/'));
+                }
+            }
+
+            foreach (var folder in folders.Order(StringComparer.Ordinal))
+            {
+                await foreach (var _ in location.Container.GetBlobsAsync(global::Azure.Storage.Blobs.Models.BlobTraits.None, global::Azure.Storage.Blobs.Models.BlobStates.None, $"{prefix}{folder}/_ingest/log/", cancellationToken))
+                {
+                    yield return folder;
+                    break;
+                }
+            }
+
+            yield break;
+        }
+
+        EnsureLocal(outputRoot);
+        var root = LocalPaths.ToFullPath(outputRoot);
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"Output folder '{root}' does not exist.");
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            if (Directory.Exists(Path.Combine(dir, "_ingest", "log")))
+            {
+                yield return Path.GetFileName(dir);
+            }
+        }
     }
 
     private static void EnsureLocal(string location)

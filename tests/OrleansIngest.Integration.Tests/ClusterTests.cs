@@ -87,6 +87,17 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
                 manifest.OfKind(CorpusFileKind.Bad).Select(f => source.GetBlobClient("drop/" + f.RelativePath).Uri.AbsoluteUri).Order(),
                 quarantined.Keys.Order());
             Assert.True(writers.Count >= 2, $"only {string.Join(", ", writers)} committed work");
+
+            // status and inspect read the blob tables directly.
+            var status = await CliRunner.RunAsync(SubmitTimeout, "status", "--output", azurite.ContainerUrl(output.Name), "--json", "--storage-connection-string", azurite.ConnectionString);
+            Assert.True(status.ExitCode == 0, status.ToString());
+            var tables = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+            Assert.Equal(["audio_segments", "sensor_windows"], tables.Keys.Order());
+            Assert.Equal(audio.Sum(r => r.GetProperty("n").GetInt64()), tables["audio_segments"].GetProperty("rows").GetInt64());
+            var inspect = await CliRunner.RunAsync(SubmitTimeout, "inspect", azurite.ContainerUrl(output.Name) + "/audio_segments", "--rows", "1", "--storage-connection-string", azurite.ConnectionString);
+            Assert.True(inspect.ExitCode == 0, inspect.ToString());
+            Assert.Contains($"{tables["audio_segments"].GetProperty("rows").GetInt64()} rows", inspect.Stdout, StringComparison.Ordinal);
+            Assert.Contains("log_mel: list<float>", inspect.Stdout, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,6 +3,9 @@ using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
+using OrleansIngest.Processing.Commit;
+using OrleansIngest.Storage;
+using OrleansIngest.Storage.Azure;
 
 namespace OrleansIngest.Cli.Commands;
 
@@ -11,19 +14,19 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("table-dir") { Description = "A table folder (reads its published part-*.parquet) or one .parquet file." };
+        var shared = new ClusterOptionsBinding();
+        var target = new Argument<string>("table") { Description = "A table folder or blob URL (reads its committed part-*.parquet files), or one .parquet file." };
         var rows = new Option<int>("--rows") { Description = "Rows to show.", DefaultValueFactory = _ => 5 };
         var command = new Command("inspect", "Show the schema, row count and a few rows of a table.") { target, rows };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(target)!, parse.GetValue(rows), cancellationToken));
+        shared.AddTo(command, cluster: false);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(target)!, parse.GetValue(rows), shared.Storage(parse), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string target, int rowsToShow, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string target, int rowsToShow, string? storageConnectionString, CancellationToken cancellationToken)
     {
-        var files = File.Exists(target)
-            ? [target]
-            : Directory.Exists(target) ? Directory.GetFiles(target, "*.parquet").Order(StringComparer.Ordinal).ToArray() : [];
-        if (files.Length == 0)
+        var files = await OpenersAsync(target, storageConnectionString, cancellationToken);
+        if (files.Count == 0)
         {
             Console.Error.WriteLine($"No Parquet files at {target}");
             return 2;
@@ -32,19 +35,19 @@ internal static class InspectCommand
         long total = 0;
         ParquetSchema? schema = null;
         var shown = new List<Dictionary<string, object>>();
-        foreach (var file in files)
+        foreach (var open in files)
         {
-            await using (var stream = File.OpenRead(file))
+            await using var stream = await open(cancellationToken);
+            await using (var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: cancellationToken))
             {
-                await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
                 schema ??= reader.Schema;
                 total += reader.Metadata?.NumRows ?? 0;
             }
 
             if (shown.Count < rowsToShow)
             {
-                // Only the first row group is read: a group of audio rows is tens of MB, a file can be GBs.
-                await using var stream = File.OpenRead(file);
+                // Only the first row group is read: a group of audio rows is megabytes, a file can be gigabytes.
+                stream.Position = 0;
                 var firstGroup = await ParquetSerializer.DeserializeUntypedAsync(stream, rowGroupIndex: 0, cancellationToken: cancellationToken);
                 shown.AddRange(firstGroup.Data.Take(rowsToShow - shown.Count));
             }
@@ -52,7 +55,7 @@ internal static class InspectCommand
 
         var inv = CultureInfo.InvariantCulture;
         // Plain lines, not a wide table: a table has too many columns for any terminal, and lines can be grepped.
-        Console.WriteLine(string.Create(inv, $"{target}: {files.Length} file(s), {total} rows"));
+        Console.WriteLine(string.Create(inv, $"{target}: {files.Count} file(s), {total} rows"));
         Console.WriteLine();
         Console.WriteLine("schema:");
         foreach (var field in schema!.Fields)
@@ -71,6 +74,26 @@ internal static class InspectCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Openers of the files to read: a committed table (local or blob) or one local file.</summary>
+    private static async Task<List<Func<CancellationToken, Task<Stream>>>> OpenersAsync(string target, string? storageConnectionString, CancellationToken cancellationToken)
+    {
+        if (!Locations.IsRemote(target))
+        {
+            var paths = File.Exists(target)
+                ? [target]
+                : Directory.Exists(target) ? Directory.GetFiles(target, "*.parquet").Order(StringComparer.Ordinal).ToArray() : [];
+            return [.. paths.Select(p => (Func<CancellationToken, Task<Stream>>)(_ => Task.FromResult<Stream>(File.OpenRead(p))))];
+        }
+
+        var url = target.TrimEnd('/');
+        var slash = url.LastIndexOf('/');
+        var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
+        var table = storage.GetTable(url[..slash], url[(slash + 1)..]);
+        var committer = new TableCommitter(table, TimeProvider.System);
+        await committer.RefreshAsync(cancellationToken);
+        return [.. committer.State.Files.Select(f => (Func<CancellationToken, Task<Stream>>)(ct => table.OpenPublishedFileAsync(f.Path, ct)))];
     }
 
     private static string Describe(Field field) => field switch

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansIngest.Processing.Commit;
+using OrleansIngest.Storage;
+using OrleansIngest.Storage.Azure;
 using OrleansIngest.Storage.Local;
 using Spectre.Console;
 
@@ -13,35 +15,33 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--output") { Description = "Output folder.", Required = true };
+        var shared = new ClusterOptionsBinding();
+        var output = new Option<string>("--output") { Description = "Output folder or blob container URL.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
-        var command = new Command("status", "Show the committed files, rows and quarantined units of every table in an output folder.") { output, json };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(output)!, parse.GetValue(json), cancellationToken));
+        var command = new Command("status", "Show the committed files, rows and quarantined units of every table in an output folder or container.") { output, json };
+        shared.AddTo(command, cluster: false);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(output)!, parse.GetValue(json), shared.Storage(parse), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string output, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string output, bool json, string? storageConnectionString, CancellationToken cancellationToken)
     {
-        var root = LocalPaths.ToFullPath(output);
-        if (!Directory.Exists(root))
+        if (!Locations.IsRemote(output) && !Directory.Exists(LocalPaths.ToFullPath(output)))
         {
             Console.Error.WriteLine($"Output folder not found: {output}");
             return 2;
         }
 
+        var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
+        var root = Locations.Normalize(output);
         var tables = new List<TableStatus>();
-        foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        await foreach (var name in storage.ListTablesAsync(root, cancellationToken))
         {
-            if (!Directory.Exists(Path.Combine(dir, "_ingest", "log")))
-            {
-                continue;
-            }
-
-            var committer = new TableCommitter(new LocalTableStore(dir), TimeProvider.System);
+            var committer = new TableCommitter(storage.GetTable(root, name), TimeProvider.System);
             await committer.RefreshAsync(cancellationToken);
             var s = committer.State;
             tables.Add(new TableStatus(
-                Path.GetFileName(dir), s.Files.Count, s.RowCount, s.ByteCount, new UnitCounts(s.CommittedUnitCount, s.Quarantined.Count),
+                name, s.Files.Count, s.RowCount, s.ByteCount, new UnitCounts(s.CommittedUnitCount, s.Quarantined.Count),
                 [.. s.Quarantined.OrderBy(q => q.SourceUri, StringComparer.Ordinal).Select(q => new QuarantineStatus(q.SourceUri, q.SourceETag, q.Reason))],
                 s.LastCommitAt, s.NextSequence));
         }

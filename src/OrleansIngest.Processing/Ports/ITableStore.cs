@@ -25,6 +25,9 @@ public interface ITableStore
     /// <summary>Whether a file is published at the table root.</summary>
     Task<bool> IsPublishedAsync(string fileName, CancellationToken cancellationToken = default);
 
+    /// <summary>Opens a published data file for reading (seekable, read by ranges where the store is remote).</summary>
+    Task<Stream> OpenPublishedFileAsync(string fileName, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a staged file (rejected or orphaned). Idempotent.</summary>
     Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default);
 
@@ -49,4 +52,7 @@ public interface IStorageResolver
 
     /// <summary>The object store that serves <paramref name="sourceRoot"/>.</summary>
     IBlobStore GetSource(string sourceRoot);
+
+    /// <summary>Names of the tables (folders holding a commit log) directly under <paramref name="outputRoot"/>, in order.</summary>
+    IAsyncEnumerable<string> ListTablesAsync(string outputRoot, CancellationToken cancellationToken = default);
 }

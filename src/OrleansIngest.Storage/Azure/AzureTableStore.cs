@@ -146,6 +146,10 @@ public sealed class AzureTableStore : ITableStore
     }
 
     /// <inheritdoc />
+    public async Task<Stream> OpenPublishedFileAsync(string fileName, CancellationToken cancellationToken = default) =>
+        await DataBlob(fileName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = _options.StageBlockBytes }, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<bool> IsPublishedAsync(string fileName, CancellationToken cancellationToken = default)
     {
         try

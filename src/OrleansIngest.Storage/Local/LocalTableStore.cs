@@ -69,6 +69,13 @@ public sealed class LocalTableStore : ITableStore
         Task.FromResult(File.Exists(PublishedPath(fileName)));
 
     /// <inheritdoc />
+    public Task<Stream> OpenPublishedFileAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        Stream stream = new FileStream(PublishedPath(fileName), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        return Task.FromResult(stream);
+    }
+
+    /// <inheritdoc />
     public Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
     {
         File.Delete(StagedPath(fileName));
