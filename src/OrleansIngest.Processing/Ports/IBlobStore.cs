@@ -8,11 +8,27 @@ namespace OrleansIngest.Processing.Ports;
 /// <param name="LastModified">Last modification time (UTC).</param>
 public sealed record SourceObject(string Uri, string RelativePath, string ETag, long Size, DateTimeOffset LastModified);
 
+/// <summary>One page of a listing and where the next one starts.</summary>
+/// <param name="Items">Objects of this page, in the store's listing order.</param>
+/// <param name="ContinuationToken">Opaque token of the next page; null when the listing is complete.</param>
+public sealed record SourcePage(IReadOnlyList<SourceObject> Items, string? ContinuationToken);
+
 /// <summary>Read side of an object store: list a source and open objects for streaming reads.</summary>
 public interface IBlobStore
 {
     /// <summary>Lists every object below <paramref name="sourceRoot"/>, recursively, in a stable order.</summary>
     IAsyncEnumerable<SourceObject> ListAsync(string sourceRoot, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists one page of about <paramref name="pageSize"/> objects starting at <paramref name="continuationToken"/>
+    /// (null: from the start). A job checkpoints the returned token so that a restarted job resumes listing there.
+    /// </summary>
+    /// <remarks>
+    /// Pages are in <see cref="ListAsync"/>'s order and together hold exactly its objects. A page may hold fewer than
+    /// <paramref name="pageSize"/> objects, or none while its token is not null (a store may filter after fetching),
+    /// so callers page on until the token is null rather than stopping at a short or empty page.
+    /// </remarks>
+    Task<SourcePage> ListPageAsync(string sourceRoot, string? continuationToken, int pageSize, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Opens an object for a sequential streaming read. The stream must not buffer the whole object;

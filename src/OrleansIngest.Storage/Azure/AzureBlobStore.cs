@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
@@ -54,45 +55,51 @@ public sealed class AzureBlobStore : IBlobStore
     /// <exception cref="DirectoryNotFoundException">The container does not exist.</exception>
     public async IAsyncEnumerable<SourceObject> ListAsync(string sourceRoot, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var location = _clients.Resolve(sourceRoot);
-        var prefix = AsFolderPrefix(location.Prefix);
-        var pages = location.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix.Length == 0 ? null : prefix }, cancellationToken)
-            .AsPages(pageSizeHint: _options.ListPageSize);
+        var listing = StartListing(sourceRoot);
+        var pages = listing.Pages(continuationToken: null, _options.ListPageSize, cancellationToken);
         await using var enumerator = pages.GetAsyncEnumerator(cancellationToken);
-        while (true)
+        while (await listing.MoveNextAsync(enumerator))
         {
-            Page<BlobItem> page;
-            try
+            foreach (var item in enumerator.Current.Values)
             {
-                if (!await enumerator.MoveNextAsync())
+                if (ToSourceObject(listing, item) is { } source)
                 {
-                    yield break;
+                    yield return source;
                 }
-
-                page = enumerator.Current;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                throw new DirectoryNotFoundException($"Source container '{AzureBlobClientFactory.Redact(location.Container.Uri)}' does not exist.", ex);
-            }
-
-            foreach (var item in page.Values)
-            {
-                var relative = item.Name[prefix.Length..];
-                if (relative.Length == 0 || !IsIncluded(relative))
-                {
-                    continue;
-                }
-
-                var uri = AzureBlobClientFactory.Redact(location.Container.GetBlobClient(item.Name).Uri);
-                yield return new SourceObject(
-                    uri,
-                    relative,
-                    item.Properties.ETag?.ToString() ?? string.Empty,
-                    item.Properties.ContentLength ?? 0,
-                    item.Properties.LastModified ?? DateTimeOffset.MinValue);
             }
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One listing request: the token is the service's opaque marker, so a new store instance resumes from it.
+    /// <paramref name="pageSize"/> is a hint to the service (which returns at most 5,000 blobs); globs and the
+    /// folder rule then filter that page, so it may hold fewer objects, or none while the token is not null.
+    /// </remarks>
+    /// <exception cref="DirectoryNotFoundException">The container does not exist.</exception>
+    public async Task<SourcePage> ListPageAsync(string sourceRoot, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var listing = StartListing(sourceRoot);
+        var pages = listing.Pages(string.IsNullOrEmpty(continuationToken) ? null : continuationToken, pageSize, cancellationToken);
+        await using var enumerator = pages.GetAsyncEnumerator(cancellationToken);
+        if (!await listing.MoveNextAsync(enumerator))
+        {
+            return new SourcePage([], null);
+        }
+
+        var page = enumerator.Current;
+        var items = new List<SourceObject>(page.Values.Count);
+        foreach (var item in page.Values)
+        {
+            if (ToSourceObject(listing, item) is { } source)
+            {
+                items.Add(source);
+            }
+        }
+
+        // The service ends a listing with an empty NextMarker, not a missing one.
+        return new SourcePage(items, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
     }
 
     /// <inheritdoc />
@@ -119,6 +126,30 @@ public sealed class AzureBlobStore : IBlobStore
         }
     }
 
+    private Listing StartListing(string sourceRoot)
+    {
+        var location = _clients.Resolve(sourceRoot);
+        return new Listing(location.Container, AsFolderPrefix(location.Prefix));
+    }
+
+    // Null for the folder marker itself and for blobs the globs leave out.
+    private SourceObject? ToSourceObject(Listing listing, BlobItem item)
+    {
+        var relative = item.Name[listing.Prefix.Length..];
+        if (relative.Length == 0 || !IsIncluded(relative))
+        {
+            return null;
+        }
+
+        var uri = AzureBlobClientFactory.Redact(listing.Container.GetBlobClient(item.Name).Uri);
+        return new SourceObject(
+            uri,
+            relative,
+            item.Properties.ETag?.ToString() ?? string.Empty,
+            item.Properties.ContentLength ?? 0,
+            item.Properties.LastModified ?? DateTimeOffset.MinValue);
+    }
+
     private bool IsIncluded(string relativePath) =>
         (_options.Include.Count == 0 || _options.Include.Any(pattern => Glob.IsMatch(pattern, relativePath)))
         && !_options.Exclude.Any(pattern => Glob.IsMatch(pattern, relativePath));
@@ -127,6 +158,27 @@ public sealed class AzureBlobStore : IBlobStore
     {
         var trimmed = prefix.Trim('/');
         return trimmed.Length == 0 ? string.Empty : trimmed + "/";
+    }
+
+    /// <summary>A container and the folder prefix (empty or ending in <c>/</c>) being listed.</summary>
+    private sealed record Listing(BlobContainerClient Container, string Prefix)
+    {
+        public IAsyncEnumerable<Page<BlobItem>> Pages(string? continuationToken, int? pageSizeHint, CancellationToken cancellationToken) =>
+            Container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix.Length == 0 ? null : Prefix }, cancellationToken)
+                .AsPages(continuationToken, pageSizeHint);
+
+        // The first request of a listing is where a missing container shows.
+        public async Task<bool> MoveNextAsync(IAsyncEnumerator<Page<BlobItem>> enumerator)
+        {
+            try
+            {
+                return await enumerator.MoveNextAsync();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new DirectoryNotFoundException($"Source container '{AzureBlobClientFactory.Redact(Container.Uri)}' does not exist.", ex);
+            }
+        }
     }
 
     // Listings give ETags bare (0x8D…), headers quoted; If-Match wants the quoted form.
