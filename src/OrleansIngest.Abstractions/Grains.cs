@@ -1,8 +1,8 @@
 namespace OrleansIngest.Abstractions;
 
 /// <summary>
-/// One ingest job: discovers units, leases them to workers, and tracks them until each is committed or
-/// quarantined. Keyed by job id.
+/// One ingest job: lists its source page by page (checkpointing the continuation token), spreads the units over
+/// its partitions, and reports progress summed over them. Keyed by job id.
 /// </summary>
 [Alias("OrleansIngest.IIngestJobGrain")]
 public interface IIngestJobGrain : IGrainWithStringKey
@@ -11,7 +11,54 @@ public interface IIngestJobGrain : IGrainWithStringKey
     [Alias("Start")]
     Task StartAsync(JobSpec spec);
 
-    /// <summary>Leases up to <paramref name="maxUnits"/> pending units to a worker.</summary>
+    /// <summary>What workers need to pull units: the spec and the partition count; null when the job is unknown.</summary>
+    [Alias("GetWork")]
+    Task<JobWork?> GetWorkAsync();
+
+    /// <summary>The job's definition.</summary>
+    [Alias("GetSpec")]
+    Task<JobSpec?> GetSpecAsync();
+
+    /// <summary>Progress summed over the partitions; marks the job completed once listing is done and all units settled.</summary>
+    [Alias("GetProgress")]
+    Task<JobProgress> GetProgressAsync();
+}
+
+/// <summary>A job as workers see it.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.JobWork")]
+public sealed record JobWork([property: Id(0)] JobSpec Spec, [property: Id(1)] int Partitions);
+
+/// <summary>Where a partition's quarantines go.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.PartitionContext")]
+public sealed record PartitionContext([property: Id(0)] string OutputRoot, [property: Id(1)] string PipelineVersion);
+
+/// <summary>Counters of one partition.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.PartitionCounts")]
+public sealed record PartitionCounts(
+    [property: Id(0)] int Units,
+    [property: Id(1)] int Pending,
+    [property: Id(2)] int Leased,
+    [property: Id(3)] int Committed,
+    [property: Id(4)] long AudioSegments,
+    [property: Id(5)] double AudioSeconds,
+    [property: Id(6)] long SensorWindows,
+    [property: Id(7)] long BytesDone,
+    [property: Id(8)] long BytesTotal,
+    [property: Id(9)] IReadOnlyList<QuarantineRecord> Quarantined);
+
+/// <summary>
+/// A slice of a job's units (by unit id hash) with their leases, attempts and outcomes. Unsettled units are
+/// persisted, so a partition survives the loss of its silo; leases are not (an unfinished lease is re-leased,
+/// and the commit protocol rejects a duplicate). Keyed by <c>{jobId}/{index}</c>.
+/// </summary>
+[Alias("OrleansIngest.IJobPartitionGrain")]
+public interface IJobPartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Adds units (duplicates collapse on the unit id) and persists them before returning.</summary>
+    [Alias("AddUnits")]
+    Task AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units);
+
+    /// <summary>Leases up to <paramref name="maxUnits"/> pending units.</summary>
     [Alias("Lease")]
     Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits);
 
@@ -19,13 +66,24 @@ public interface IIngestJobGrain : IGrainWithStringKey
     [Alias("Report")]
     Task ReportAsync(string workerId, IReadOnlyList<UnitOutcome> outcomes);
 
-    /// <summary>The job's definition.</summary>
-    [Alias("GetSpec")]
-    Task<JobSpec?> GetSpecAsync();
+    /// <summary>Counters and quarantined units.</summary>
+    [Alias("GetCounts")]
+    Task<PartitionCounts> GetCountsAsync();
+}
 
-    /// <summary>Progress counters and quarantined units.</summary>
-    [Alias("GetProgress")]
-    Task<JobProgress> GetProgressAsync();
+/// <summary>Maps units to partitions.</summary>
+public static class JobPartitions
+{
+    /// <summary>The partition of a unit: its hex id's first 8 digits modulo the partition count.</summary>
+    public static int Of(string unitId, int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(unitId);
+        var hash = uint.Parse(unitId.AsSpan(0, 8), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        return (int)(hash % (uint)partitions);
+    }
+
+    /// <summary>The key of partition <paramref name="index"/> of job <paramref name="jobId"/>.</summary>
+    public static string Key(string jobId, int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobId}/{index}");
 }
 
 /// <summary>The cluster's list of jobs that have work (singleton, key 0). Workers poll it.</summary>

@@ -1,22 +1,30 @@
-using Orleans.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Pipeline;
 
 namespace OrleansIngest.Grains;
 
-/// <summary>Durable part of a job: its definition and when it started.</summary>
+/// <summary>Durable part of a job: its definition, the listing checkpoint and the listing counters.</summary>
 [GenerateSerializer, Alias("OrleansIngest.IngestJobState")]
 public sealed class IngestJobState
 {
     [Id(0)] public JobSpec? Spec { get; set; }
     [Id(1)] public DateTimeOffset StartedAt { get; set; }
+    [Id(2)] public int Partitions { get; set; }
+    [Id(3)] public string? ListingToken { get; set; }
+    [Id(4)] public bool ListingDone { get; set; }
+    [Id(5)] public int SkippedAlreadyDone { get; set; }
+    [Id(6)] public int SkippedNoRoute { get; set; }
+    [Id(7)] public DateTimeOffset? CompletedAt { get; set; }
+    [Id(8)] public string? Error { get; set; }
 }
 
 /// <summary>
-/// Orchestrates one job. Units are not persisted one by one: they are re-derived on activation by listing the
-/// source and reading the tables' commit logs (the truth), so a restarted job resumes exactly where the log is.
+/// Orchestrates one job: lists the source page by page, hands each page's units to the partitions (which persist
+/// them), then checkpoints the continuation token — so a restarted job resumes listing where it stopped and
+/// loses no unit. Progress is the sum over the partitions.
 /// </summary>
 public sealed class IngestJobGrain(
     [PersistentState("job", IngestStorageNames.Jobs)] IPersistentState<IngestJobState> state,
@@ -25,20 +33,13 @@ public sealed class IngestJobGrain(
     IOptions<JobOptions> options,
     ILogger<IngestJobGrain> logger) : Grain, IIngestJobGrain
 {
-    private readonly UnitLedger _ledger = new(timeProvider, options.Value.LeaseDuration, options.Value.MaxAttempts);
-    private JobPhase _phase = JobPhase.Created;
-    private int _skippedAlreadyDone;
-    private int _skippedNoRoute;
-    private string? _error;
-    private DateTimeOffset? _completedAt;
+    private bool _listing;
+
+    private string JobId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Spec is not null)
-        {
-            BeginDiscovery();
-        }
-
+        ResumeListing();
         return Task.CompletedTask;
     }
 
@@ -49,7 +50,7 @@ public sealed class IngestJobGrain(
         {
             if (state.State.Spec != spec)
             {
-                throw new InvalidOperationException($"Job '{this.GetPrimaryKeyString()}' exists with a different definition.");
+                throw new InvalidOperationException($"Job '{JobId}' exists with a different definition.");
             }
 
             return;
@@ -57,94 +58,102 @@ public sealed class IngestJobGrain(
 
         state.State.Spec = spec;
         state.State.StartedAt = timeProvider.GetUtcNow();
+        state.State.Partitions = options.Value.Partitions;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IJobRegistryGrain>(0).RegisterAsync(this.GetPrimaryKeyString());
-        BeginDiscovery();
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).RegisterAsync(JobId);
+        ResumeListing();
     }
 
-    public Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits) =>
-        Task.FromResult(_phase is JobPhase.Discovering or JobPhase.Running ? _ledger.Lease(maxUnits) : (IReadOnlyList<WorkLease>)[]);
-
-    public async Task ReportAsync(string workerId, IReadOnlyList<UnitOutcome> outcomes)
-    {
-        ArgumentNullException.ThrowIfNull(outcomes);
-        foreach (var outcome in outcomes)
-        {
-            if (_ledger.Apply(outcome) is { } exhausted)
-            {
-                var unit = _ledger.Find(exhausted.UnitId)!;
-                var table = GrainFactory.GetGrain<ITableCommitGrain>(TableKey.Of(state.State.Spec!.OutputRoot, unit.Table));
-                await table.QuarantineAsync([new UnitQuarantine(unit.UnitId, unit.SourceUri, unit.ETag, exhausted.Reason)], workerId, state.State.Spec.PipelineVersion);
-            }
-        }
-
-        await CompleteIfDoneAsync();
-    }
+    public Task<JobWork?> GetWorkAsync() =>
+        Task.FromResult(state.State.Spec is { } spec && state.State.CompletedAt is null ? new JobWork(spec, state.State.Partitions) : null);
 
     public Task<JobSpec?> GetSpecAsync() => Task.FromResult(state.State.Spec);
 
-    public Task<JobProgress> GetProgressAsync() => Task.FromResult(new JobProgress(
-        this.GetPrimaryKeyString(), _phase, _ledger.Count, _ledger.PendingCount, _ledger.LeasedCount, _ledger.CommittedCount,
-        _ledger.QuarantinedCount, _skippedAlreadyDone, _skippedNoRoute, _ledger.AudioSegments, _ledger.AudioSeconds, _ledger.BytesDone,
-        _ledger.BytesTotal, [.. _ledger.Quarantined], state.State.StartedAt, _completedAt, _error, _ledger.SensorWindows));
-
-    private void BeginDiscovery()
+    public async Task<JobProgress> GetProgressAsync()
     {
-        _phase = JobPhase.Discovering;
-        // Runs as turns of this activation: listing interleaves with lease and report calls.
-        _ = DiscoverAsync(state.State.Spec!);
+        var s = state.State;
+        var counts = s.Spec is null
+            ? []
+            : await Task.WhenAll(Enumerable.Range(0, s.Partitions).Select(i => GrainFactory.GetGrain<IJobPartitionGrain>(JobPartitions.Key(JobId, i)).GetCountsAsync()));
+        var pending = counts.Sum(c => c.Pending);
+        var leased = counts.Sum(c => c.Leased);
+        if (s.Spec is not null && s.ListingDone && s.CompletedAt is null && s.Error is null && pending + leased == 0)
+        {
+            s.CompletedAt = timeProvider.GetUtcNow();
+            await state.WriteStateAsync();
+            await GrainFactory.GetGrain<IJobRegistryGrain>(0).UnregisterAsync(JobId);
+            JobLog.Completed(logger, JobId, counts.Sum(c => c.Committed), counts.Sum(c => c.Quarantined.Count));
+        }
+
+        var phase = s.Error is not null ? JobPhase.Failed
+            : s.CompletedAt is not null ? JobPhase.Completed
+            : s.Spec is null ? JobPhase.Created
+            : s.ListingDone ? JobPhase.Running : JobPhase.Discovering;
+        return new JobProgress(
+            JobId, phase, counts.Sum(c => c.Units), pending, leased, counts.Sum(c => c.Committed), counts.Sum(c => c.Quarantined.Count),
+            s.SkippedAlreadyDone, s.SkippedNoRoute, counts.Sum(c => c.AudioSegments), counts.Sum(c => c.AudioSeconds), counts.Sum(c => c.BytesDone),
+            counts.Sum(c => c.BytesTotal), [.. counts.SelectMany(c => c.Quarantined)], s.StartedAt, s.CompletedAt, s.Error, counts.Sum(c => c.SensorWindows));
     }
 
-    private async Task DiscoverAsync(JobSpec spec)
+    private void ResumeListing()
+    {
+        if (state.State.Spec is not null && !state.State.ListingDone && state.State.Error is null && !_listing)
+        {
+            _listing = true;
+            // Runs as turns of this activation: listing interleaves with progress and work calls.
+            _ = ListAsync(state.State.Spec);
+        }
+    }
+
+    private async Task ListAsync(JobSpec spec)
     {
         try
         {
             var pipeline = PipelineDefinition.FromJson(spec.PipelineJson);
-            var listed = 0;
-            await foreach (var found in discovery.DiscoverAsync(spec.SourceRoot, spec.OutputRoot, pipeline))
+            var session = discovery.Begin(spec.SourceRoot, spec.OutputRoot, pipeline);
+            var context = new PartitionContext(spec.OutputRoot, spec.PipelineVersion);
+            while (!state.State.ListingDone)
             {
-                switch (found.Decision)
+                var page = await session.NextPageAsync(state.State.ListingToken, options.Value.ListingPageSize);
+                var units = new List<WorkUnit>();
+                foreach (var found in page.Objects)
                 {
-                    case DiscoveryDecision.NoRoute:
-                        _skippedNoRoute++;
-                        break;
-                    case DiscoveryDecision.AlreadySettled:
-                        _skippedAlreadyDone++;
-                        break;
-                    default:
-                        var kind = found.Route!.Kind == RouteKind.Audio ? "audio" : "sensor";
-                        _ledger.Add(new WorkUnit(found.UnitId, found.Source.Uri, found.Source.RelativePath, found.Source.ETag, found.Source.Size, found.Route.Table, kind));
-                        break;
+                    switch (found.Decision)
+                    {
+                        case DiscoveryDecision.NoRoute:
+                            state.State.SkippedNoRoute++;
+                            break;
+                        case DiscoveryDecision.AlreadySettled:
+                            state.State.SkippedAlreadyDone++;
+                            break;
+                        default:
+                            var kind = found.Route!.Kind == RouteKind.Audio ? "audio" : "sensor";
+                            units.Add(new WorkUnit(found.UnitId, found.Source.Uri, found.Source.RelativePath, found.Source.ETag, found.Source.Size, found.Route.Table, kind));
+                            break;
+                    }
                 }
 
-                if (++listed % 256 == 0)
-                {
-                    await Task.Yield();
-                }
+                // Units are durable in their partitions before the checkpoint moves past them.
+                await Task.WhenAll(units.GroupBy(u => JobPartitions.Of(u.UnitId, state.State.Partitions)).Select(g =>
+                    GrainFactory.GetGrain<IJobPartitionGrain>(JobPartitions.Key(JobId, g.Key)).AddUnitsAsync(context, [.. g])));
+                state.State.ListingToken = page.ContinuationToken;
+                state.State.ListingDone = page.ContinuationToken is null;
+                await state.WriteStateAsync();
             }
 
-            _phase = JobPhase.Running;
-            JobLog.DiscoveryCompleted(logger, this.GetPrimaryKeyString(), _ledger.Count, _skippedAlreadyDone, _skippedNoRoute);
-            await CompleteIfDoneAsync();
+            JobLog.DiscoveryCompleted(logger, JobId, state.State.SkippedAlreadyDone, state.State.SkippedNoRoute);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidDataException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidDataException or ArgumentException)
         {
-            _phase = JobPhase.Failed;
-            _error = ex.Message;
-            _completedAt = timeProvider.GetUtcNow();
-            JobLog.DiscoveryFailed(logger, ex, this.GetPrimaryKeyString());
-            await GrainFactory.GetGrain<IJobRegistryGrain>(0).UnregisterAsync(this.GetPrimaryKeyString());
+            state.State.Error = ex.Message;
+            state.State.CompletedAt = timeProvider.GetUtcNow();
+            await state.WriteStateAsync();
+            JobLog.DiscoveryFailed(logger, ex, JobId);
+            await GrainFactory.GetGrain<IJobRegistryGrain>(0).UnregisterAsync(JobId);
         }
-    }
-
-    private async Task CompleteIfDoneAsync()
-    {
-        if (_phase == JobPhase.Running && _ledger.AllSettled)
+        finally
         {
-            _phase = JobPhase.Completed;
-            _completedAt = timeProvider.GetUtcNow();
-            JobLog.Completed(logger, this.GetPrimaryKeyString(), _ledger.CommittedCount, _ledger.QuarantinedCount);
-            await GrainFactory.GetGrain<IJobRegistryGrain>(0).UnregisterAsync(this.GetPrimaryKeyString());
+            _listing = false;
         }
     }
 }

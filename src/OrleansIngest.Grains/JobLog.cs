@@ -5,8 +5,8 @@ namespace OrleansIngest.Grains;
 /// <summary>Log messages of the grains (event ids 2000–2099).</summary>
 internal static partial class JobLog
 {
-    [LoggerMessage(2000, LogLevel.Information, "Job {JobId}: discovery found {Units} units to process ({AlreadyDone} already done, {NoRoute} without a route)")]
-    public static partial void DiscoveryCompleted(ILogger logger, string jobId, int units, int alreadyDone, int noRoute);
+    [LoggerMessage(2000, LogLevel.Information, "Job {JobId}: listing complete ({AlreadyDone} already done, {NoRoute} without a route)")]
+    public static partial void DiscoveryCompleted(ILogger logger, string jobId, int alreadyDone, int noRoute);
 
     [LoggerMessage(2001, LogLevel.Error, "Job {JobId}: discovery failed")]
     public static partial void DiscoveryFailed(ILogger logger, Exception exception, string jobId);

@@ -15,6 +15,14 @@ public sealed class JobOptions
     /// <summary>Attempts for a unit that fails for reasons other than bad input before it is quarantined.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Partitions of a new job: units are spread over this many grains by unit id.</summary>
+    [Range(1, 4096)]
+    public int Partitions { get; set; } = 8;
+
+    /// <summary>Objects listed per page; the listing checkpoint advances a page at a time.</summary>
+    [Range(1, 5000)]
+    public int ListingPageSize { get; set; } = 1000;
 }
 
 /// <summary>Names of the grain storage providers.</summary>

@@ -2,6 +2,20 @@ using OrleansIngest.Abstractions;
 
 namespace OrleansIngest.Grains;
 
+/// <summary>The persisted part of a <see cref="UnitLedger"/>.</summary>
+[GenerateSerializer, Alias("OrleansIngest.LedgerSnapshot")]
+public sealed class LedgerSnapshot
+{
+    [Id(0)] public List<WorkUnit> Unsettled { get; set; } = [];
+    [Id(1)] public int Settled { get; set; }
+    [Id(2)] public int Committed { get; set; }
+    [Id(3)] public long AudioSegments { get; set; }
+    [Id(4)] public double AudioSeconds { get; set; }
+    [Id(5)] public long SensorWindows { get; set; }
+    [Id(6)] public long BytesDone { get; set; }
+    [Id(7)] public List<QuarantineRecord> Quarantined { get; set; } = [];
+}
+
 /// <summary>
 /// The bookkeeping of a job's units: pending queue, leases with expiry, attempts, terminal states.
 /// Plain logic with an injected clock so it is tested without a cluster; the job grain owns one.
@@ -30,8 +44,9 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     private readonly Queue<Entry> _pending = new();
     private readonly List<QuarantineRecord> _quarantined = [];
     private long _nextLeaseToken = 1;
+    private int _restoredSettled;
 
-    public int Count => _units.Count;
+    public int Count => _units.Count + _restoredSettled;
     public int PendingCount { get; private set; }
     public int LeasedCount { get; private set; }
     public int CommittedCount { get; private set; }
@@ -142,6 +157,46 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The durable part: unsettled units (leases are dropped: a restored ledger offers them again) and counters.
+    /// Settled units are not kept; the table logs hold them.
+    /// </summary>
+    public LedgerSnapshot Snapshot() => new()
+    {
+        Unsettled = [.. _units.Values.Where(e => e.State is UnitState.Pending or UnitState.Leased).Select(e => e.Unit)],
+        Settled = _restoredSettled + _units.Values.Count(e => e.State is UnitState.Committed or UnitState.Quarantined),
+        Committed = CommittedCount,
+        AudioSegments = AudioSegments,
+        AudioSeconds = AudioSeconds,
+        SensorWindows = SensorWindows,
+        BytesDone = BytesDone,
+        Quarantined = [.. _quarantined],
+    };
+
+    /// <summary>Loads a snapshot into an empty ledger.</summary>
+    public void Restore(LedgerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (_units.Count > 0 || _restoredSettled > 0)
+        {
+            throw new InvalidOperationException("Restore needs an empty ledger.");
+        }
+
+        foreach (var unit in snapshot.Unsettled)
+        {
+            Add(unit);
+        }
+
+        _restoredSettled = snapshot.Settled;
+        CommittedCount = snapshot.Committed;
+        AudioSegments = snapshot.AudioSegments;
+        AudioSeconds = snapshot.AudioSeconds;
+        SensorWindows = snapshot.SensorWindows;
+        BytesDone = snapshot.BytesDone;
+        BytesTotal += snapshot.BytesDone;
+        _quarantined.AddRange(snapshot.Quarantined);
     }
 
     /// <summary>The unit with this id, if known.</summary>

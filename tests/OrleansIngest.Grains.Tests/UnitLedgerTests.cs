@@ -119,6 +119,41 @@ public sealed class UnitLedgerTests
         Assert.Equal(120, ledger.AudioSeconds);
     }
 
+    [Fact]
+    public void Snapshot_RestoresUnsettledUnitsAsPendingAndKeepsCounters()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("done", size: 100));
+        ledger.Add(Unit("leased", size: 10));
+        ledger.Add(Unit("pending", size: 1));
+        ledger.Add(Unit("bad", size: 5));
+        var leases = ledger.Lease(3).ToDictionary(l => l.Unit.UnitId);
+        ledger.Apply(new UnitOutcome("done", leases["done"].LeaseToken, UnitOutcomeKind.Committed, null, 2, 60));
+        ledger.Apply(new UnitOutcome("bad", 0, UnitOutcomeKind.Quarantined, "bad header", 0, 0));
+
+        var restored = NewLedger();
+        restored.Restore(ledger.Snapshot());
+
+        Assert.Equal(4, restored.Count);
+        Assert.Equal(2, restored.PendingCount);
+        Assert.Equal(0, restored.LeasedCount);
+        Assert.Equal(1, restored.CommittedCount);
+        Assert.Equal(2, restored.AudioSegments);
+        Assert.Equal(116, restored.BytesTotal);
+        Assert.Equal(105, restored.BytesDone);
+        Assert.Equal("bad header", Assert.Single(restored.Quarantined).Reason);
+        Assert.Equal(["leased", "pending"], restored.Lease(5).Select(l => l.Unit.UnitId).Order());
+    }
+
+    [Fact]
+    public void Restore_RefusesANonEmptyLedger()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+
+        Assert.Throws<InvalidOperationException>(() => ledger.Restore(new LedgerSnapshot()));
+    }
+
     private UnitLedger NewLedger() => new(_time, TimeSpan.FromMinutes(1), maxAttempts: 3);
 
     private static WorkUnit Unit(string id, long size = 10, string kind = "audio") =>

@@ -10,8 +10,8 @@ namespace OrleansIngest.Silo.Hosting;
 public static class ClusterHostingExtensions
 {
     /// <summary>
-    /// Azure Table clustering for membership, and Azure Table grain storage for the job and registry grains so that
-    /// their state survives any silo.
+    /// Azure Table clustering for membership, and Azure Blob grain storage for the job, partition and registry grains
+    /// so that their state survives any silo.
     /// </summary>
     public static ISiloBuilder UseOrleansIngestCluster(this ISiloBuilder builder, ClusterSettings settings, IPAddress advertisedAddress, int siloPort, int gatewayPort)
     {
@@ -24,10 +24,11 @@ public static class ClusterHostingExtensions
         });
         builder.ConfigureEndpoints(advertisedAddress, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertisedAddress));
         builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.ClusteringConnectionString));
-        builder.AddAzureTableGrainStorage(IngestStorageNames.Jobs, o =>
+        // Blob, not Table, grain storage: a partition's unsettled units can exceed a table entity's 1 MB.
+        builder.AddAzureBlobGrainStorage(IngestStorageNames.Jobs, o =>
         {
-            o.TableServiceClient = new TableServiceClient(settings.ClusteringConnectionString);
-            o.TableName = "OrleansIngestGrainState";
+            o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(settings.ClusteringConnectionString);
+            o.ContainerName = "orleans-ingest-grain-state";
         });
         return builder;
     }

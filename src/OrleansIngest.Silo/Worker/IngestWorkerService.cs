@@ -55,20 +55,23 @@ public sealed class IngestWorkerService(
 
     private async Task RunJobAsync(string jobId, WorkerOptions settings, CancellationToken cancellationToken)
     {
-        var spec = await grains.GetGrain<IIngestJobGrain>(jobId).GetSpecAsync();
-        if (spec is null)
+        var job = grains.GetGrain<IIngestJobGrain>(jobId);
+        if (await job.GetWorkAsync() is not { } work)
         {
             return;
         }
 
-        var pipeline = PipelineDefinition.FromJson(spec.PipelineJson);
+        var pipeline = PipelineDefinition.FromJson(work.Spec.PipelineJson);
         var writer = silo.Name;
-        var context = new PipelineContext(pipeline, spec.PipelineVersion, writer);
-        var coordinator = new GrainJobCoordinator(grains, jobId, spec, writer);
+        var context = new PipelineContext(pipeline, work.Spec.PipelineVersion, writer);
+        var coordinator = new GrainJobCoordinator(grains, jobId, work, writer);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), spec.SourceRoot, spec.OutputRoot, context);
+            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context);
         await worker.RunAsync(cancellationToken);
+
+        // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).
+        await job.GetProgressAsync();
     }
 }
 

@@ -39,6 +39,30 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
+    /// <remarks>The token is the relative path of the last object of the previous page (listing order is ordinal).</remarks>
+    public async Task<SourcePage> ListPageAsync(string sourceRoot, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var items = new List<SourceObject>(pageSize);
+        await foreach (var item in ListAsync(sourceRoot, cancellationToken))
+        {
+            if (continuationToken is not null && string.CompareOrdinal(item.RelativePath, continuationToken) <= 0)
+            {
+                continue;
+            }
+
+            if (items.Count == pageSize)
+            {
+                return new SourcePage(items, items[^1].RelativePath);
+            }
+
+            items.Add(item);
+        }
+
+        return new SourcePage(items, null);
+    }
+
+    /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string uri, string expectedETag, CancellationToken cancellationToken = default)
     {
         var path = LocalPaths.ToFullPath(uri);

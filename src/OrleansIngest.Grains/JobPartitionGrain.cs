@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using OrleansIngest.Abstractions;
+
+namespace OrleansIngest.Grains;
+
+/// <summary>Durable state of a partition: where quarantines go, and the ledger snapshot.</summary>
+[GenerateSerializer, Alias("OrleansIngest.JobPartitionState")]
+public sealed class JobPartitionState
+{
+    [Id(0)] public PartitionContext? Context { get; set; }
+    [Id(1)] public LedgerSnapshot Ledger { get; set; } = new();
+}
+
+/// <summary>
+/// A slice of a job's units. Workers lease from partitions directly, so lease and report traffic is spread over
+/// as many grains (and silos) as there are partitions, and each partition persists its unsettled units.
+/// </summary>
+public sealed class JobPartitionGrain(
+    [PersistentState("partition", IngestStorageNames.Jobs)] IPersistentState<JobPartitionState> state,
+    TimeProvider timeProvider,
+    IOptions<JobOptions> options) : Grain, IJobPartitionGrain
+{
+    private readonly UnitLedger _ledger = new(timeProvider, options.Value.LeaseDuration, options.Value.MaxAttempts);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _ledger.Restore(state.State.Ledger);
+        return Task.CompletedTask;
+    }
+
+    public async Task AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        state.State.Context ??= context;
+        var added = units.Count(_ledger.Add);
+        if (added > 0 || state.RecordExists is false)
+        {
+            await PersistAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits) => Task.FromResult(_ledger.Lease(maxUnits));
+
+    public async Task ReportAsync(string workerId, IReadOnlyList<UnitOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        foreach (var outcome in outcomes)
+        {
+            if (_ledger.Apply(outcome) is { } exhausted && state.State.Context is { } context)
+            {
+                var unit = _ledger.Find(exhausted.UnitId)!;
+                await GrainFactory.GetGrain<ITableCommitGrain>(TableKey.Of(context.OutputRoot, unit.Table))
+                    .QuarantineAsync([new UnitQuarantine(unit.UnitId, unit.SourceUri, unit.ETag, exhausted.Reason)], workerId, context.PipelineVersion);
+            }
+        }
+
+        // Persisting after each report keeps a restart cheap; losing one is harmless (the unit is re-leased and its
+        // duplicate file rejected by the commit protocol).
+        await PersistAsync();
+    }
+
+    public Task<PartitionCounts> GetCountsAsync() => Task.FromResult(new PartitionCounts(
+        _ledger.Count, _ledger.PendingCount, _ledger.LeasedCount, _ledger.CommittedCount, _ledger.AudioSegments, _ledger.AudioSeconds,
+        _ledger.SensorWindows, _ledger.BytesDone, _ledger.BytesTotal, [.. _ledger.Quarantined]));
+
+    private Task PersistAsync()
+    {
+        state.State.Ledger = _ledger.Snapshot();
+        return state.WriteStateAsync();
+    }
+}
