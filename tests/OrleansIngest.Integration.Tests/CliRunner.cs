@@ -30,7 +30,19 @@ public static class CliRunner
     }
 
     /// <summary>Starts a long-running command (a silo); its output is collected for diagnostics.</summary>
-    public static BackgroundProcess Start(params string[] args) => new(Process.Start(StartInfo(args))!);
+    public static BackgroundProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts a long-running command with extra environment variables (configuration overrides).</summary>
+    public static BackgroundProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = StartInfo(args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new(Process.Start(start)!);
+    }
 
     private static ProcessStartInfo StartInfo(string[] args)
     {
@@ -76,8 +88,16 @@ public static class CliRunner
             }
         }
 
+        private bool _disposed;
+
         public void Dispose()
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);

@@ -108,6 +108,111 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
         }
     }
 
+    [Fact]
+    public async Task SiloKilledMidJob_WorkMovesToSilosThatJoinedLater_AndEveryFileLandsExactlyOnce()
+    {
+        using var temp = new TempDirectory("oi-chaos");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var manifest = CorpusGenerator.Generate(temp.Combine("corpus"), new CorpusSettings(AudioMinutes: 8, SensorFiles: 4, BadFiles: 2, Seed: 33));
+        var source = new BlobContainerClient(azurite.ConnectionString, $"chaos-in-{run}");
+        await source.CreateAsync();
+        foreach (var file in manifest.Files)
+        {
+            await source.GetBlobClient(file.RelativePath).UploadAsync(temp.Combine("corpus", file.RelativePath));
+        }
+
+        var output = new BlobContainerClient(azurite.ConnectionString, $"chaos-out-{run}");
+        await output.CreateAsync();
+        var clusterId = $"chaos-{run}";
+        // Short leases so that units held by the killed silo come back within the test's time.
+        var environment = new Dictionary<string, string> { ["OrleansIngest__Jobs__LeaseDuration"] = "00:00:15" };
+        CliRunner.BackgroundProcess StartSilo(string name) => CliRunner.Start(
+            environment, "silo", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId,
+            "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--advertised-ip", "127.0.0.1", "--name", name, "--lanes", "1", "--storage-connection-string", azurite.ConnectionString);
+        string[] submitArgs =
+        [
+            "submit", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId, "--job-id", $"chaos-{run}",
+            "--source", azurite.ContainerUrl(source.Name), "--output", azurite.ContainerUrl(output.Name),
+        ];
+        var first = StartSilo("first");
+        var later = new List<CliRunner.BackgroundProcess>();
+        try
+        {
+            var submitted = await CliRunner.RunAsync(SubmitTimeout, submitArgs);
+            Assert.True(submitted.ExitCode == 0, submitted + first.Output);
+
+            // Two silos join while the first is working; then the first dies without warning.
+            later.Add(StartSilo("late-a"));
+            later.Add(StartSilo("late-b"));
+            await WaitForFirstCommitAsync(output, TimeSpan.FromMinutes(3));
+            first.Dispose();
+
+            var waited = await CliRunner.RunAsync(SubmitTimeout, [.. submitArgs, "--wait"]);
+            Assert.True(waited.ExitCode == 0, waited + string.Join("\n--- silo\n", later.Select(s => s.Output)));
+
+            var downloaded = temp.Combine("out");
+            var writers = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var blob in output.GetBlobsAsync())
+            {
+                var local = Path.Combine(downloaded, blob.Name);
+                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+                await output.GetBlobClient(blob.Name).DownloadToAsync(local);
+                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+                {
+                    using var entry = JsonDocument.Parse(await File.ReadAllTextAsync(local));
+                    writers.Add(entry.RootElement.GetProperty("writer").GetString()!.Split('/')[0]);
+                }
+            }
+
+            var audio = await DuckDbQuery.QueryAsync(
+                $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
+            var expectedAudio = manifest.OfKind(CorpusFileKind.Audio).ToList();
+            Assert.Equal(expectedAudio.Count, audio.Length);
+            foreach (var file in expectedAudio)
+            {
+                var row = audio.Single(r => r.GetProperty("source_uri").GetString() == source.GetBlobClient(file.RelativePath).Uri.AbsoluteUri);
+                var segments = (int)Math.Ceiling(file.DurationSeconds!.Value / 30.0 - 1e-9);
+                Assert.Equal(segments, row.GetProperty("n").GetInt64());
+                Assert.Equal(segments, row.GetProperty("distinct_segments").GetInt64());
+            }
+
+            var windows = await DuckDbQuery.QueryAsync(
+                $"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{downloaded}/sensor_windows/*.parquet')");
+            Assert.Equal(manifest.OfKind(CorpusFileKind.Sensor).Sum(f => f.WindowCount!.Value), windows[0].GetProperty("n").GetInt64());
+            Assert.Equal(windows[0].GetProperty("n").GetInt64(), windows[0].GetProperty("ids").GetInt64());
+            Assert.True(writers.Overlaps(["late-a", "late-b"]), $"writers: {string.Join(", ", writers)}");
+        }
+        finally
+        {
+            first.Dispose();
+            foreach (var silo in later)
+            {
+                silo.Dispose();
+            }
+        }
+    }
+
+    private static async Task WaitForFirstCommitAsync(BlobContainerClient output, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            await foreach (var blob in output.GetBlobsAsync())
+            {
+                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException("No commit within " + timeout);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
