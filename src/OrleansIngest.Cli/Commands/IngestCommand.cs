@@ -72,27 +72,10 @@ internal static class IngestCommand
 internal static class ProgressView
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
 
-    /// <summary>
-    /// Reads progress, riding out a cluster that is briefly unreachable (a silo died and is not yet evicted from
-    /// membership: calls to its grains fail for ~10 s until the grains re-activate elsewhere).
-    /// </summary>
-    private static async Task<JobProgress> ReadAsync(IIngestJobGrain job, CancellationToken cancellationToken)
-    {
-        var failingSince = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await job.GetProgressAsync();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && failingSince.Elapsed < GiveUpAfter)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
-    }
+    /// <summary>Reads progress, riding out a cluster that is briefly unreachable (see <see cref="ClusterCalls"/>).</summary>
+    private static Task<JobProgress> ReadAsync(IIngestJobGrain job, CancellationToken cancellationToken) =>
+        ClusterCalls.RetryAsync(job.GetProgressAsync, cancellationToken);
 
     public static async Task<JobProgress> WatchAsync(IIngestJobGrain job, CancellationToken cancellationToken)
     {
@@ -150,6 +133,38 @@ internal static class ProgressView
     private static string Describe(JobProgress p) => string.Create(
         CultureInfo.InvariantCulture,
         $"{p.Phase.ToString().ToLowerInvariant()}: {p.Committed + p.Quarantined}/{p.Discovered} files, {p.AudioSegments} segments, {p.SensorWindows} windows, {p.Quarantined} quarantined");
+}
+
+/// <summary>
+/// Calls into a cluster that may be briefly unreachable: a silo died and is not yet evicted from membership, so
+/// calls to the grains it hosted fail (for ~10–60 s) until they re-activate elsewhere.
+/// </summary>
+internal static class ClusterCalls
+{
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(3);
+
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var failingSince = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException && failingSince.Elapsed < GiveUpAfter)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    public static Task RetryAsync(Func<Task> call, CancellationToken cancellationToken) =>
+        RetryAsync(async () =>
+        {
+            await call();
+            return true;
+        }, cancellationToken);
 }
 
 /// <summary>The end-of-run summary.</summary>

@@ -43,7 +43,7 @@ internal static class SubmitCommand
                 var id = parse.GetValue(jobId) ?? JobIds.New();
                 var spec = new JobSpec(Locations.Normalize(parse.GetValue(source)!), Locations.Normalize(parse.GetValue(output)!), definition.ToJson(), definition.LineageVersion);
                 var job = grains.GetGrain<IIngestJobGrain>(id);
-                await job.StartAsync(spec);
+                await ClusterCalls.RetryAsync(() => job.StartAsync(spec), cancellationToken);
                 Console.WriteLine(id);
                 if (!parse.GetValue(wait))
                 {
