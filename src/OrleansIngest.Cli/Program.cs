@@ -9,5 +9,6 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     GenerateCommand.Create(),
     SiloCommand.Create(),
     SubmitCommand.Create(),
+    QuarantineCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

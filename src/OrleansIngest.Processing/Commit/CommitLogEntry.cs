@@ -53,6 +53,9 @@ public sealed record CommitLogEntry
     /// <summary>Units quarantined by this entry.</summary>
     [JsonPropertyName("quarantined")] public IReadOnlyList<QuarantinedUnit> Quarantined { get; init; } = [];
 
+    /// <summary>Quarantined units an operator released for another attempt (ids); the next run processes them.</summary>
+    [JsonPropertyName("retried")] public IReadOnlyList<string> Retried { get; init; } = [];
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
     /// <summary>Serialises the entry as UTF-8 JSON.</summary>

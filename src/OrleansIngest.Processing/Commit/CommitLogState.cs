@@ -71,6 +71,11 @@ public sealed class CommitLogState
             }
         }
 
+        foreach (var unitId in entry.Retried)
+        {
+            _quarantined.Remove(unitId);
+        }
+
         NextSequence = entry.Sequence + 1;
         LastCommitAt = entry.CommittedAt;
     }

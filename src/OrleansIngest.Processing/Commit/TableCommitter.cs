@@ -156,6 +156,41 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
     }
 
+    /// <summary>
+    /// Releases quarantined units that match <paramref name="select"/> so the next run processes them again (an
+    /// operator fixed the file, or a fault was misclassified). Returns the released units.
+    /// </summary>
+    public async Task<IReadOnlyList<QuarantinedUnit>> RetryQuarantinedAsync(Func<QuarantinedUnit, bool> select, string writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(select);
+        await EnsureLoadedAsync(cancellationToken);
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var released = State.Quarantined.Where(select).OrderBy(q => q.SourceUri, StringComparer.Ordinal).ToList();
+            if (released.Count == 0)
+            {
+                return [];
+            }
+
+            var entry = new CommitLogEntry
+            {
+                Sequence = State.NextSequence,
+                CommittedAt = timeProvider.GetUtcNow(),
+                Writer = writer,
+                Retried = [.. released.Select(q => q.UnitId)],
+            };
+            if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
+            {
+                State.Apply(entry);
+                return released;
+            }
+
+            await RefreshAsync(cancellationToken);
+        }
+
+        throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
+    }
+
     private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
     {
         if (!_loaded)
