@@ -30,7 +30,11 @@ public sealed class AzureBlobClientFactory
 
     /// <summary>Creates a factory for <paramref name="settings"/> (null: no credentials configured).</summary>
     /// <param name="settings">Credentials; see <see cref="AzureStorageSettings"/> for which one wins.</param>
-    /// <param name="clientOptions">Client options; null uses <see cref="CreateDefaultClientOptions"/>.</param>
+    /// <param name="clientOptions">
+    /// Client options; null uses <see cref="CreateDefaultClientOptions"/>. Extra pipeline policies ride on them: start
+    /// from <see cref="CreateDefaultClientOptions"/> and add them (a <see cref="FaultInjectionPolicy"/> with
+    /// <see cref="FaultInjectionPolicy.AttachTo"/>). Every client the factory makes shares them.
+    /// </param>
     public AzureBlobClientFactory(AzureStorageSettings? settings, BlobClientOptions? clientOptions = null)
     {
         _settings = settings ?? new AzureStorageSettings();
