@@ -1,0 +1,96 @@
+using OrleansIngest.Processing.Commit;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Processing.Ports;
+using OrleansIngest.Processing.Synthetic;
+using OrleansIngest.Storage;
+using OrleansIngest.TestSupport;
+using OrleansIngest.TestSupport.DuckDb;
+
+namespace OrleansIngest.Integration.Tests;
+
+/// <summary>
+/// Two workers given the same unit (as after an expired lease), over the real worker lanes, local storage and
+/// commit protocol: exactly one commit of the unit wins, and the loser's other units go back to pending.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class JobWorkerConflictTests
+{
+    [Fact]
+    public async Task TwoWorkersWithTheSameUnit_ExactlyOneCommitWinsAndTheLosersOtherUnitsAreReleased()
+    {
+        using var temp = new TempDirectory("oi-conflict");
+        var manifest = CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 3, BadFiles: 0, Seed: 9));
+        var storage = new StorageResolver();
+        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
+        var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
+        var units = new List<LeasedUnit>();
+        await foreach (var item in storage.GetSource(source).ListAsync(source))
+        {
+            if (item.RelativePath.EndsWith(".csv", StringComparison.Ordinal))
+            {
+                units.Add(new LeasedUnit(UnitIdentity.Compute(item.Uri, item.ETag, item.Size), units.Count + 1, item.Uri, item.RelativePath, item.ETag, item.Size, "sensor_windows", RouteKind.Sensor));
+            }
+        }
+
+        Assert.Equal(3, units.Count);
+        var committer = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        await using var vad = new VadBatcher(model);
+        var pipeline = PipelineDefinition.Default;
+        var first = new ScriptedCoordinator([units[0], units[1]], committer);
+        var second = new ScriptedCoordinator([units[0], units[2]], committer);
+
+        await NewWorker(first, "w1").RunAsync();
+        await NewWorker(second, "w2").RunAsync();
+
+        Assert.All(first.Results, r => Assert.Equal(UnitResultKind.Committed, r.Kind));
+        Assert.Equal(UnitResultKind.Committed, second.Results.Single(r => r.UnitId == units[0].UnitId).Kind);
+        Assert.Equal(UnitResultKind.Released, second.Results.Single(r => r.UnitId == units[2].UnitId).Kind);
+        var log = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
+        await log.RefreshAsync();
+        var file = Assert.Single(log.State.Files);
+        Assert.Equal(new[] { units[0].UnitId, units[1].UnitId }.Order(StringComparer.Ordinal), file.Units.Select(u => u.UnitId).Order(StringComparer.Ordinal));
+        var rows = await DuckDbQuery.QueryAsync($"SELECT source_uri, count(*) AS n FROM read_parquet('{temp.Combine("out", "sensor_windows")}/*.parquet') GROUP BY source_uri");
+        Assert.Equal(2, rows.Length);
+        Assert.Empty(Directory.GetFiles(temp.Combine("out", "sensor_windows", "_ingest", "staging")));
+
+        JobWorker NewWorker(IJobCoordinator coordinator, string name) => new(
+            coordinator, storage, vad, "silero_vad=test", TimeProvider.System, new JobWorkerSettings(1), source, output,
+            new PipelineContext(pipeline, pipeline.LineageVersion, name));
+    }
+
+    /// <summary>Hands out a fixed list of leases and commits through one shared committer, as the grains would.</summary>
+    private sealed class ScriptedCoordinator(IReadOnlyList<LeasedUnit> leases, TableCommitter committer) : IJobCoordinator
+    {
+        private readonly Queue<LeasedUnit> _leases = new(leases);
+        private static readonly SemaphoreSlim CommitLock = new(1, 1);
+
+        public List<UnitResult> Results { get; } = [];
+
+        public Task<IReadOnlyList<LeasedUnit>> LeaseAsync(int maxUnits, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<LeasedUnit>>(_leases.TryDequeue(out var unit) ? [unit] : []);
+
+        public Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken = default)
+        {
+            Results.AddRange(results);
+            return Task.CompletedTask;
+        }
+
+        public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, CancellationToken cancellationToken = default)
+        {
+            await CommitLock.WaitAsync(cancellationToken);
+            try
+            {
+                return await committer.CommitFileAsync(request, cancellationToken);
+            }
+            finally
+            {
+                CommitLock.Release();
+            }
+        }
+
+        public Task QuarantineAsync(string table, QuarantinedUnit unit, string writer, string pipelineVersion, CancellationToken cancellationToken = default) =>
+            committer.QuarantineAsync([unit], writer, pipelineVersion, cancellationToken);
+    }
+}
