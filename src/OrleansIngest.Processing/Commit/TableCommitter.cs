@@ -20,6 +20,9 @@ public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyL
 public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
 {
     private const int MaxAppendAttempts = 64;
+
+    // The entry that logged each committed file, so that a commit retried after its append is recognised.
+    private readonly Dictionary<string, (long Sequence, LoggedFile File)> _loggedFiles = new(StringComparer.Ordinal);
     private bool _loaded;
 
     /// <summary>The table state folded from the log as far as this committer has read it.</summary>
@@ -33,7 +36,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     {
         await foreach (var (sequence, content) in store.ReadLogAsync(State.NextSequence, cancellationToken))
         {
-            State.Apply(CommitLogEntry.Parse(sequence, content));
+            Apply(CommitLogEntry.Parse(sequence, content));
         }
 
         _loaded = true;
@@ -87,13 +90,22 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         return deleted;
     }
 
-    /// <summary>Commits a staged file, or rejects it whole when any of its units is already committed.</summary>
+    /// <summary>
+    /// Commits a staged file, or rejects it whole when any of its units is already committed. Idempotent: a commit
+    /// retried after an earlier try reached the log (but failed before its caller heard) reports that entry and
+    /// finishes publishing the file.
+    /// </summary>
     public async Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         await EnsureLoadedAsync(cancellationToken);
         for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
         {
+            if (_loggedFiles.TryGetValue(request.FileName, out var logged))
+            {
+                return await FinishLoggedCommitAsync(request, logged.Sequence, logged.File, cancellationToken);
+            }
+
             var conflicts = request.Units.Where(u => State.IsCommitted(u.UnitId)).Select(u => u.UnitId).ToList();
             if (conflicts.Count > 0)
             {
@@ -111,7 +123,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             };
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
-                State.Apply(entry);
+                Apply(entry);
                 await store.PublishAsync(request.FileName, cancellationToken);
                 return new FileCommitOutcome(true, entry.Sequence, []);
             }
@@ -146,7 +158,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             };
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
-                State.Apply(entry);
+                Apply(entry);
                 return entry.Sequence;
             }
 
@@ -181,7 +193,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             };
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
-                State.Apply(entry);
+                Apply(entry);
                 return released;
             }
 
@@ -189,6 +201,31 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         }
 
         throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
+    }
+
+    // An earlier try of this very commit reached the log but its caller never heard (every answer to the append
+    // was lost, or publishing failed after it). The file is committed: finish publishing it. Rejecting it as a
+    // conflict with its own units would delete a file that the log names.
+    private async Task<FileCommitOutcome> FinishLoggedCommitAsync(FileCommitRequest request, long sequence, LoggedFile logged, CancellationToken cancellationToken)
+    {
+        var loggedUnits = logged.Units.Select(u => u.UnitId).ToHashSet(StringComparer.Ordinal);
+        if (!loggedUnits.SetEquals(request.Units.Select(u => u.UnitId)))
+        {
+            throw new InvalidOperationException(
+                $"'{request.FileName}' is already committed to {store.TableUri} by log entry {sequence} with other units; a data file name must not be reused.");
+        }
+
+        await store.PublishAsync(request.FileName, cancellationToken);
+        return new FileCommitOutcome(true, sequence, []);
+    }
+
+    private void Apply(CommitLogEntry entry)
+    {
+        State.Apply(entry);
+        foreach (var file in entry.Files)
+        {
+            _loggedFiles.TryAdd(file.Path, (entry.Sequence, file));
+        }
     }
 
     private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
