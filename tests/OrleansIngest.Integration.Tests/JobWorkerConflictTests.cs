@@ -60,9 +60,49 @@ public sealed class JobWorkerConflictTests
             new PipelineContext(pipeline, pipeline.LineageVersion, name));
     }
 
+    [Fact]
+    public async Task CommitAnswerLost_WorkerRetriesAndTheLoggedFileIsPublishedOnce()
+    {
+        using var temp = new TempDirectory("oi-lost-commit");
+        CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 2, BadFiles: 0, Seed: 12));
+        var storage = new StorageResolver();
+        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
+        var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
+        var units = new List<LeasedUnit>();
+        await foreach (var item in storage.GetSource(source).ListAsync(source))
+        {
+            if (item.RelativePath.EndsWith(".csv", StringComparison.Ordinal))
+            {
+                units.Add(new LeasedUnit(UnitIdentity.Compute(item.Uri, item.ETag, item.Size), units.Count + 1, item.Uri, item.RelativePath, item.ETag, item.Size, "sensor_windows", RouteKind.Sensor));
+            }
+        }
+
+        var committer = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        await using var vad = new VadBatcher(model);
+        var coordinator = new ScriptedCoordinator(units, committer) { LoseFirstCommitAnswer = true };
+
+        await new JobWorker(
+            coordinator, storage, vad, "silero_vad=test", TimeProvider.System, new JobWorkerSettings(1), source, output,
+            new PipelineContext(PipelineDefinition.Default, PipelineDefinition.Default.LineageVersion, "w")).RunAsync();
+
+        Assert.Equal(2, coordinator.CommitCalls);
+        Assert.All(coordinator.Results, r => Assert.Equal(UnitResultKind.Committed, r.Kind));
+        var log = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
+        await log.RefreshAsync();
+        var file = Assert.Single(log.State.Files);
+        Assert.True(File.Exists(temp.Combine("out", "sensor_windows", file.Path)));
+        var rows = await DuckDbQuery.QueryAsync($"SELECT count(DISTINCT source_uri) AS n FROM read_parquet('{temp.Combine("out", "sensor_windows")}/*.parquet')");
+        Assert.Equal(2, rows[0].GetProperty("n").GetInt64());
+    }
+
     /// <summary>Hands out a fixed list of leases and commits through one shared committer, as the grains would.</summary>
     private sealed class ScriptedCoordinator(IReadOnlyList<LeasedUnit> leases, TableCommitter committer) : IJobCoordinator
     {
+        public bool LoseFirstCommitAnswer { get; init; }
+
+        public int CommitCalls { get; private set; }
+
         private readonly Queue<LeasedUnit> _leases = new(leases);
         private static readonly SemaphoreSlim CommitLock = new(1, 1);
 
@@ -82,7 +122,15 @@ public sealed class JobWorkerConflictTests
             await CommitLock.WaitAsync(cancellationToken);
             try
             {
-                return await committer.CommitFileAsync(request, cancellationToken);
+                CommitCalls++;
+                var outcome = await committer.CommitFileAsync(request, cancellationToken);
+                if (LoseFirstCommitAnswer && CommitCalls == 1)
+                {
+                    // The commit happened; its answer is lost on the way back (a dropped connection, a dead silo).
+                    throw new IOException("connection reset after the commit");
+                }
+
+                return outcome;
             }
             finally
             {

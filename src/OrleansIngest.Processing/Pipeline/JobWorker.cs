@@ -65,6 +65,7 @@ public sealed class JobWorker
 
     private sealed class Lane(JobWorker worker, int index)
     {
+        private const int MaxCommitAttempts = 5;
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
         private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider);
@@ -190,12 +191,32 @@ public sealed class JobWorker
             var bytes = await file.CompleteAsync(cancellationToken);
             await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
             var units = file.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
-            var outcome = await worker._coordinator.CommitFileAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), cancellationToken);
+            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), cancellationToken);
             var conflicts = outcome.AlreadyCommittedUnits.ToHashSet(StringComparer.Ordinal);
             var results = file.Units.Select(u => outcome.Committed || conflicts.Contains(u.Unit.UnitId)
                 ? new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Committed, null, u.Stats.Rows, u.Stats.MediaSeconds)
                 : new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, "file rejected: other units were already committed", 0, 0)).ToList();
             await ReportAsync(results, cancellationToken);
+        }
+
+        /// <summary>
+        /// Commits with retries (exponential backoff with jitter): the commit is idempotent for the same file, so a
+        /// retry after a lost answer finishes the commit instead of leaving a logged file unpublished.
+        /// </summary>
+        private async Task<FileCommitOutcome> CommitWithRetriesAsync(string table, FileCommitRequest request, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await worker._coordinator.CommitFileAsync(table, request, cancellationToken);
+                }
+                catch (Exception ex) when (attempt < MaxCommitAttempts && ex is not (OperationCanceledException or ArgumentException or InvalidOperationException))
+                {
+                    var backoff = TimeSpan.FromMilliseconds((250 << attempt) * (0.5 + Random.Shared.NextDouble()));
+                    await Task.Delay(backoff, worker._timeProvider, cancellationToken);
+                }
+            }
         }
 
         private async Task AbandonIfTouchedAsync(OpenFile file, long rowsBefore, CancellationToken cancellationToken)
