@@ -24,14 +24,7 @@ public sealed class JobWorkerConflictTests
         var storage = new StorageResolver();
         var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
         var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
-        var units = new List<LeasedUnit>();
-        await foreach (var item in storage.GetSource(source).ListAsync(source))
-        {
-            if (item.RelativePath.EndsWith(".csv", StringComparison.Ordinal))
-            {
-                units.Add(new LeasedUnit(UnitIdentity.Compute(item.Uri, item.ETag, item.Size), units.Count + 1, item.Uri, item.RelativePath, item.ETag, item.Size, "sensor_windows", RouteKind.Sensor));
-            }
-        }
+        var units = await SensorUnitsAsync(storage, source);
 
         Assert.Equal(3, units.Count);
         var committer = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
@@ -68,14 +61,7 @@ public sealed class JobWorkerConflictTests
         var storage = new StorageResolver();
         var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
         var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
-        var units = new List<LeasedUnit>();
-        await foreach (var item in storage.GetSource(source).ListAsync(source))
-        {
-            if (item.RelativePath.EndsWith(".csv", StringComparison.Ordinal))
-            {
-                units.Add(new LeasedUnit(UnitIdentity.Compute(item.Uri, item.ETag, item.Size), units.Count + 1, item.Uri, item.RelativePath, item.ETag, item.Size, "sensor_windows", RouteKind.Sensor));
-            }
-        }
+        var units = await SensorUnitsAsync(storage, source);
 
         var committer = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
         using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
@@ -94,6 +80,20 @@ public sealed class JobWorkerConflictTests
         Assert.True(File.Exists(temp.Combine("out", "sensor_windows", file.Path)));
         var rows = await DuckDbQuery.QueryAsync($"SELECT count(DISTINCT source_uri) AS n FROM read_parquet('{temp.Combine("out", "sensor_windows")}/*.parquet')");
         Assert.Equal(2, rows[0].GetProperty("n").GetInt64());
+    }
+
+    private static async Task<List<LeasedUnit>> SensorUnitsAsync(StorageResolver storage, string source)
+    {
+        var units = new List<LeasedUnit>();
+        await foreach (var item in storage.GetSource(source).ListAsync(source))
+        {
+            if (item.RelativePath.EndsWith(".csv", StringComparison.Ordinal))
+            {
+                units.Add(new LeasedUnit(UnitIdentity.Compute(item.Uri, item.ETag, item.Size), units.Count + 1, item.Uri, item.RelativePath, item.ETag, item.Size, "sensor_windows", RouteKind.Sensor));
+            }
+        }
+
+        return units;
     }
 
     /// <summary>Hands out a fixed list of leases and commits through one shared committer, as the grains would.</summary>
