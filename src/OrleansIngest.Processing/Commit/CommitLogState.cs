@@ -9,6 +9,7 @@ public sealed class CommitLogState
     private readonly Dictionary<string, string> _committedUnitFiles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QuarantinedUnit> _quarantined = new(StringComparer.Ordinal);
     private readonly List<LoggedFile> _files = [];
+    private readonly List<long> _fileSequences = [];
 
     /// <summary>Sequence number the next entry must take.</summary>
     public long NextSequence { get; private set; }
@@ -50,17 +51,7 @@ public sealed class CommitLogState
 
         foreach (var file in entry.Files)
         {
-            _files.Add(file);
-            RowCount += file.Rows;
-            ByteCount += file.Bytes;
-            foreach (var unit in file.Units)
-            {
-                // First commit wins; the committer never writes a second one, but a reader must not double count.
-                if (_committedUnitFiles.TryAdd(unit.UnitId, file.Path))
-                {
-                    _quarantined.Remove(unit.UnitId);
-                }
-            }
+            AddFile(entry.Sequence, file);
         }
 
         foreach (var unit in entry.Quarantined)
@@ -78,5 +69,86 @@ public sealed class CommitLogState
 
         NextSequence = entry.Sequence + 1;
         LastCommitAt = entry.CommittedAt;
+    }
+
+    /// <summary>Exports the state as of entry <c>NextSequence - 1</c>; there is nothing to export before entry 0.</summary>
+    public CommitLogCheckpoint ToCheckpoint()
+    {
+        if (NextSequence == 0)
+        {
+            throw new InvalidOperationException("An empty log has no checkpoint.");
+        }
+
+        return new CommitLogCheckpoint
+        {
+            Sequence = NextSequence - 1,
+            LastCommitAt = LastCommitAt,
+            RowCount = RowCount,
+            ByteCount = ByteCount,
+            CommittedUnitCount = CommittedUnitCount,
+            Files = [.. _files.Select((f, i) => new CheckpointFile(_fileSequences[i], f.Path, f.Rows, f.Bytes, f.Units))],
+            // Ordered so that the same state always writes the same bytes (racing writers put equal checkpoints).
+            Quarantined = [.. _quarantined.Values.OrderBy(q => q.UnitId, StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>
+    /// Rebuilds the state a replay of entries 0..<see cref="CommitLogCheckpoint.Sequence"/> gives. Throws
+    /// <see cref="InvalidDataException"/> when the checkpoint does not add up (totals, order, a unit both
+    /// committed and quarantined), so a damaged checkpoint is never used.
+    /// </summary>
+    public static CommitLogState FromCheckpoint(CommitLogCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var state = new CommitLogState();
+        var previous = -1L;
+        foreach (var file in checkpoint.Files)
+        {
+            if (file.Sequence < previous || file.Sequence > checkpoint.Sequence)
+            {
+                throw new InvalidDataException($"Commit log checkpoint {checkpoint.Sequence} lists file '{file.Path}' at entry {file.Sequence}, out of order.");
+            }
+
+            previous = file.Sequence;
+            state.AddFile(file.Sequence, new LoggedFile(file.Path, file.Rows, file.Bytes, file.Units));
+        }
+
+        foreach (var unit in checkpoint.Quarantined)
+        {
+            if (state._committedUnitFiles.ContainsKey(unit.UnitId) || !state._quarantined.TryAdd(unit.UnitId, unit))
+            {
+                throw new InvalidDataException($"Commit log checkpoint {checkpoint.Sequence} quarantines unit {unit.UnitId} twice or after committing it.");
+            }
+        }
+
+        if (state.RowCount != checkpoint.RowCount || state.ByteCount != checkpoint.ByteCount || state.CommittedUnitCount != checkpoint.CommittedUnitCount)
+        {
+            throw new InvalidDataException(
+                $"Commit log checkpoint {checkpoint.Sequence} does not add up: {state.RowCount} rows, {state.ByteCount} bytes, {state.CommittedUnitCount} units " +
+                $"in its files against {checkpoint.RowCount}, {checkpoint.ByteCount}, {checkpoint.CommittedUnitCount} recorded.");
+        }
+
+        state.NextSequence = checkpoint.Sequence + 1;
+        state.LastCommitAt = checkpoint.LastCommitAt;
+        return state;
+    }
+
+    /// <summary>The log entry that committed file <paramref name="index"/> of <see cref="Files"/>.</summary>
+    internal long FileSequence(int index) => _fileSequences[index];
+
+    private void AddFile(long sequence, LoggedFile file)
+    {
+        _files.Add(file);
+        _fileSequences.Add(sequence);
+        RowCount += file.Rows;
+        ByteCount += file.Bytes;
+        foreach (var unit in file.Units)
+        {
+            // First commit wins; the committer never writes a second one, but a reader must not double count.
+            if (_committedUnitFiles.TryAdd(unit.UnitId, file.Path))
+            {
+                _quarantined.Remove(unit.UnitId);
+            }
+        }
     }
 }

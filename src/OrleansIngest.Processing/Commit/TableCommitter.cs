@@ -16,6 +16,12 @@ public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyL
 /// rejected whole when any of its units is already committed, and a file is published only after its entry
 /// exists. Safe against concurrent committers (a lost put-if-absent race re-reads the log and re-checks), but
 /// meant to be driven by one owner per table (the table's commit grain) so that races are rare.
+/// <para>
+/// Every <see cref="CheckpointInterval"/> entries the committer also writes a checkpoint (the folded state), so a
+/// fresh committer or reader loads the latest checkpoint and only the entries after it. Entries are never
+/// deleted here: readers and audit use them, and they stay the truth when a checkpoint is damaged. A future
+/// vacuum may delete entries below the latest verified checkpoint.
+/// </para>
 /// </summary>
 public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
 {
@@ -26,7 +32,30 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     private bool _loaded;
 
     /// <summary>The table state folded from the log as far as this committer has read it.</summary>
-    public CommitLogState State { get; } = new();
+    public CommitLogState State { get; private set; } = new();
+
+    /// <summary>
+    /// Entries between checkpoints (default 1000): after appending entry N with N + 1 a multiple of it, the
+    /// committer writes checkpoint N.
+    /// </summary>
+    public int CheckpointInterval
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 1000;
+
+    /// <summary>
+    /// The last problem with a checkpoint (a damaged one skipped while loading, or one that could not be
+    /// written), or null. Checkpoints are a cache, so such problems cost speed, never correctness.
+    /// </summary>
+    public string? CheckpointWarning { get; private set; }
+
+    /// <summary>Sequence of the checkpoint the state was loaded from, or null when it was replayed from entry 0.</summary>
+    public long? LoadedCheckpoint { get; private set; }
 
     /// <summary>The table's storage.</summary>
     public ITableStore Store => store;
@@ -34,6 +63,11 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     /// <summary>Reads log entries written since the last refresh (by anyone).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
+        if (State.NextSequence == 0)
+        {
+            await LoadLatestCheckpointAsync(cancellationToken);
+        }
+
         await foreach (var (sequence, content) in store.ReadLogAsync(State.NextSequence, cancellationToken))
         {
             Apply(CommitLogEntry.Parse(sequence, content));
@@ -125,6 +159,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             {
                 Apply(entry);
                 await store.PublishAsync(request.FileName, cancellationToken);
+                await CheckpointIfDueAsync(cancellationToken);
                 return new FileCommitOutcome(true, entry.Sequence, []);
             }
 
@@ -159,6 +194,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
                 Apply(entry);
+                await CheckpointIfDueAsync(cancellationToken);
                 return entry.Sequence;
             }
 
@@ -194,6 +230,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
                 Apply(entry);
+                await CheckpointIfDueAsync(cancellationToken);
                 return released;
             }
 
@@ -201,6 +238,85 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         }
 
         throw new IOException($"Could not append to the commit log of {store.TableUri} after {MaxAppendAttempts} attempts.");
+    }
+
+    /// <summary>
+    /// Writes the checkpoint of the state read so far (entry <c>State.NextSequence - 1</c>), put-if-absent.
+    /// Returns false when the log is empty or a checkpoint with other bytes already holds that sequence.
+    /// </summary>
+    public async Task<bool> WriteCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        if (State.NextSequence == 0)
+        {
+            return false;
+        }
+
+        var checkpoint = State.ToCheckpoint();
+        return await store.TryCreateCheckpointAsync(checkpoint.Sequence, checkpoint.ToUtf8Json(), cancellationToken);
+    }
+
+    private async Task CheckpointIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (State.NextSequence % CheckpointInterval != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await WriteCheckpointAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The entry is appended and the file published: the commit stands. A missing checkpoint only means the
+            // next load replays more entries, so failing the caller (who would retry a finished commit) helps nobody.
+            CheckpointWarning = $"Checkpoint {State.NextSequence - 1} of {store.TableUri} was not written: {ex.Message}";
+        }
+    }
+
+    // Loads the newest usable checkpoint into an empty state. A damaged one is reported and skipped for the one
+    // before it; with none usable the state stays empty and the entries are replayed from 0.
+    private async Task LoadLatestCheckpointAsync(CancellationToken cancellationToken)
+    {
+        var before = long.MaxValue;
+        while (await store.ReadLatestCheckpointAsync(before, cancellationToken) is { } found)
+        {
+            before = found.Sequence;
+            CommitLogState state;
+            try
+            {
+                state = CommitLogState.FromCheckpoint(CommitLogCheckpoint.Parse(found.Sequence, found.Content));
+            }
+            catch (InvalidDataException ex)
+            {
+                CheckpointWarning = $"Checkpoint {found.Sequence} of {store.TableUri} is damaged and was skipped (the log entries are replayed instead): {ex.Message}";
+                continue;
+            }
+
+            // The checkpoint's own last entry must exist and agree with it: a checkpoint ahead of the log would
+            // make the next append leave a gap that every reader stops at.
+            CommitLogEntry? last = null;
+            await foreach (var (sequence, content) in store.ReadLogAsync(found.Sequence, cancellationToken))
+            {
+                last = CommitLogEntry.Parse(sequence, content);
+                break;
+            }
+
+            if (last is null || last.CommittedAt != state.LastCommitAt)
+            {
+                CheckpointWarning = $"Checkpoint {found.Sequence} of {store.TableUri} does not match log entry {found.Sequence} and was skipped.";
+                continue;
+            }
+
+            State = state;
+            LoadedCheckpoint = found.Sequence;
+            for (var i = 0; i < state.Files.Count; i++)
+            {
+                _loggedFiles.TryAdd(state.Files[i].Path, (state.FileSequence(i), state.Files[i]));
+            }
+
+            return;
+        }
     }
 
     // An earlier try of this very commit reached the log but its caller never heard (every answer to the append

@@ -3,7 +3,8 @@ namespace OrleansIngest.Processing.Ports;
 /// <summary>
 /// Storage of one output table: staged data files, published data files and the commit log.
 /// Layout: <c>&lt;table&gt;/part-*.parquet</c> (published), <c>&lt;table&gt;/_ingest/staging/*</c>,
-/// <c>&lt;table&gt;/_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c>.
+/// <c>&lt;table&gt;/_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c> (entries) and
+/// <c>&lt;table&gt;/_ingest/log/NNNNNNNNNNNNNNNNNNNN.checkpoint.json</c> (the state folded up to that entry).
 /// </summary>
 public interface ITableStore
 {
@@ -42,6 +43,19 @@ public interface ITableStore
 
     /// <summary>Reads log entries with sequence ≥ <paramref name="fromSequence"/>, in order, stopping at the first gap.</summary>
     IAsyncEnumerable<(long Sequence, byte[] Content)> ReadLogAsync(long fromSequence, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates the checkpoint of log entry <paramref name="sequence"/> if it does not exist yet (put-if-absent,
+    /// never visible half written). Returns false when a checkpoint with other bytes is already there; checkpoints
+    /// are deterministic, so losing a race to another writer loses nothing.
+    /// </summary>
+    Task<bool> TryCreateCheckpointAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the checkpoint with the highest sequence below <paramref name="beforeSequence"/>, or null when there is
+    /// none. Callers pass the sequence of a checkpoint they found damaged to fall back to the previous one.
+    /// </summary>
+    Task<(long Sequence, byte[] Content)?> ReadLatestCheckpointAsync(long beforeSequence = long.MaxValue, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Resolves table and source locations (local paths, <c>file://</c> or blob URLs) to stores.</summary>

@@ -17,6 +17,12 @@ public sealed record AzureTableStoreOptions
 
     /// <summary>Largest log entry read back (default 16 MiB); a larger one is reported as corrupt, not loaded.</summary>
     public int MaxLogEntryBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest checkpoint read back (default 1 GiB, about 5 million units); a larger one is skipped as damaged and
+    /// the log entries are replayed instead.
+    /// </summary>
+    public int MaxCheckpointBytes { get; init; } = 1024 * 1024 * 1024;
 }
 
 /// <summary>
@@ -29,12 +35,14 @@ public sealed record AzureTableStoreOptions
 /// </para>
 /// <para>
 /// Log entries <c>&lt;table&gt;/_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c> are created with
-/// <c>If-None-Match: *</c>, which the service evaluates atomically (put-if-absent).
+/// <c>If-None-Match: *</c>, which the service evaluates atomically (put-if-absent); so are checkpoints
+/// <c>NNNNNNNNNNNNNNNNNNNN.checkpoint.json</c> beside them.
 /// </para>
 /// </summary>
 public sealed class AzureTableStore : ITableStore
 {
     private const string LogFolder = "_ingest/log/";
+    private const string CheckpointSuffix = ".checkpoint.json";
 
     private readonly BlobContainerClient _container;
     private readonly string _tablePrefix;
@@ -53,6 +61,7 @@ public sealed class AzureTableStore : ITableStore
         _options = options ?? new AzureTableStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.StageBlockBytes, 4096, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxLogEntryBytes, 1024, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCheckpointBytes, 1024, nameof(options));
         var prefix = outputRoot.Prefix.Trim('/');
         _tablePrefix = (prefix.Length == 0 ? string.Empty : prefix + "/") + ValidName(tableName, nameof(tableName)) + "/";
         TableUri = AzureBlobClientFactory.Redact(_container.GetBlobClient(_tablePrefix.TrimEnd('/')).Uri);
@@ -211,10 +220,71 @@ public sealed class AzureTableStore : ITableStore
     /// A 409/412 answer normally means another writer won; but when a retried upload finds its own first
     /// attempt already there, the entry's bytes are ours, so the entry is read back and compared.
     /// </remarks>
-    public async Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    public Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        TryPutIfAbsentAsync(LogName(sequence), content, "Log entry", _options.MaxLogEntryBytes, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>As with log entries, a 409/412 answer is read back: equal bytes are a retried write of our own.</remarks>
+    public Task<bool> TryCreateCheckpointAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        return TryPutIfAbsentAsync(CheckpointName(sequence), content, "Checkpoint", _options.MaxCheckpointBytes, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists <c>_ingest/log/</c> (one page per 5,000 names: entries and checkpoints alike), keeping the names with the
+    /// checkpoint suffix; the names are fixed width, so the last one below <paramref name="beforeSequence"/> wins.
+    /// </remarks>
+    public async Task<(long Sequence, byte[] Content)?> ReadLatestCheckpointAsync(long beforeSequence = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        var prefix = _tablePrefix + LogFolder;
+        var sequences = new List<long>();
+        try
+        {
+            await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+            {
+                var name = item.Name.AsSpan(prefix.Length);
+                if (name.Length == 20 + CheckpointSuffix.Length
+                    && name.EndsWith(CheckpointSuffix, StringComparison.Ordinal)
+                    && long.TryParse(name[..20], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+                    && sequence < beforeSequence)
+                {
+                    sequences.Add(sequence);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+
+        foreach (var sequence in sequences.OrderDescending())
+        {
+            byte[]? content;
+            try
+            {
+                content = await TryReadBoundedAsync(CheckpointName(sequence), $"Checkpoint {sequence}", _options.MaxCheckpointBytes, cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                // Too large to trust: hand back nothing usable for it, so the caller reports it and falls back.
+                return (sequence, []);
+            }
+
+            if (content is not null)
+            {
+                return (sequence, content);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<bool> TryPutIfAbsentAsync(string blobName, ReadOnlyMemory<byte> content, string what, int maxBytes, CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken);
-        var blob = _container.GetBlobClient(LogName(sequence));
+        var blob = _container.GetBlobClient(blobName);
         var options = new BlobUploadOptions
         {
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -227,7 +297,7 @@ public sealed class AzureTableStore : ITableStore
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            var existing = await TryReadLogEntryAsync(sequence, cancellationToken);
+            var existing = await TryReadBoundedAsync(blobName, what, maxBytes, cancellationToken);
             return existing is not null && existing.AsSpan().SequenceEqual(content.Span);
         }
     }
@@ -248,12 +318,15 @@ public sealed class AzureTableStore : ITableStore
         }
     }
 
-    private async Task<byte[]?> TryReadLogEntryAsync(long sequence, CancellationToken cancellationToken)
+    private Task<byte[]?> TryReadLogEntryAsync(long sequence, CancellationToken cancellationToken) =>
+        TryReadBoundedAsync(LogName(sequence), $"Log entry {sequence}", _options.MaxLogEntryBytes, cancellationToken);
+
+    private async Task<byte[]?> TryReadBoundedAsync(string blobName, string what, int maxBytes, CancellationToken cancellationToken)
     {
         Response<BlobDownloadStreamingResult> response;
         try
         {
-            response = await _container.GetBlobClient(LogName(sequence)).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            response = await _container.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -261,9 +334,9 @@ public sealed class AzureTableStore : ITableStore
         }
 
         using var result = response.Value;
-        if (result.Details.ContentLength > _options.MaxLogEntryBytes)
+        if (result.Details.ContentLength > maxBytes)
         {
-            throw new InvalidDataException($"Log entry {sequence} of {TableUri} is {result.Details.ContentLength} bytes, more than the {_options.MaxLogEntryBytes} allowed.");
+            throw new InvalidDataException($"{what} of {TableUri} is {result.Details.ContentLength} bytes, more than the {maxBytes} allowed.");
         }
 
         // Read what actually arrives, bounded, rather than trusting the declared length.
@@ -272,9 +345,9 @@ public sealed class AzureTableStore : ITableStore
         int read;
         while ((read = await result.Content.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + read > _options.MaxLogEntryBytes)
+            if (buffer.Length + read > maxBytes)
             {
-                throw new InvalidDataException($"Log entry {sequence} of {TableUri} is larger than the {_options.MaxLogEntryBytes} bytes allowed.");
+                throw new InvalidDataException($"{what} of {TableUri} is larger than the {maxBytes} bytes allowed.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -341,6 +414,9 @@ public sealed class AzureTableStore : ITableStore
 
     private string LogName(long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{_tablePrefix}{LogFolder}{sequence:D20}.json");
+
+    private string CheckpointName(long sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_tablePrefix}{LogFolder}{sequence:D20}{CheckpointSuffix}");
 
     private Task EnsureContainerAsync(CancellationToken cancellationToken)
     {

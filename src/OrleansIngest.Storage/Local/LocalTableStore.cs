@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using OrleansIngest.Processing.Ports;
 
@@ -6,10 +7,12 @@ namespace OrleansIngest.Storage.Local;
 /// <summary>
 /// A table in a local folder. Log entries are made visible atomically: written to a temporary file, flushed,
 /// then hard-linked to their final name, which fails if the name exists (put-if-absent, no torn reads).
-/// Publishing is a rename within one file system.
+/// Checkpoints are created the same way. Publishing is a rename within one file system.
 /// </summary>
 public sealed class LocalTableStore : ITableStore
 {
+    private const string CheckpointSuffix = ".checkpoint.json";
+
     private readonly string _root;
     private readonly string _staging;
     private readonly string _log;
@@ -94,15 +97,56 @@ public sealed class LocalTableStore : ITableStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    public Task<bool> TryCreateLogEntryAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        TryCreateExclusiveAsync(LogPath(sequence), content, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> TryCreateCheckpointAsync(long sequence, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        var final = LogPath(sequence);
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        return TryCreateExclusiveAsync(CheckpointPath(sequence), content, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<(long Sequence, byte[] Content)?> ReadLatestCheckpointAsync(long beforeSequence = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        // Names are fixed width, but a listing is not sorted on every file system: pick the highest parsed sequence.
+        // A checkpoint deleted between the listing and the read is skipped for the next lower one.
+        var sequences = new List<long>();
+        foreach (var path in Directory.EnumerateFiles(_log, "*" + CheckpointSuffix))
+        {
+            var name = Path.GetFileName(path);
+            if (name.Length == 20 + CheckpointSuffix.Length
+                && long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+                && sequence < beforeSequence)
+            {
+                sequences.Add(sequence);
+            }
+        }
+
+        foreach (var sequence in sequences.OrderDescending())
+        {
+            try
+            {
+                return (sequence, await File.ReadAllBytesAsync(CheckpointPath(sequence), cancellationToken));
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<bool> TryCreateExclusiveAsync(string final, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
         if (File.Exists(final))
         {
             return false;
         }
 
-        var temp = Path.Combine(_log, $".{sequence:D20}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(_log, $".{Path.GetFileName(final)}.{Guid.NewGuid():N}.tmp");
         try
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
@@ -142,7 +186,9 @@ public sealed class LocalTableStore : ITableStore
 
     private string PublishedPath(string fileName) => Path.Combine(_root, ValidName(fileName));
 
-    private string LogPath(long sequence) => Path.Combine(_log, $"{sequence:D20}.json");
+    private string LogPath(long sequence) => Path.Combine(_log, string.Create(CultureInfo.InvariantCulture, $"{sequence:D20}.json"));
+
+    private string CheckpointPath(long sequence) => Path.Combine(_log, string.Create(CultureInfo.InvariantCulture, $"{sequence:D20}{CheckpointSuffix}"));
 
     private static string ValidName(string fileName)
     {

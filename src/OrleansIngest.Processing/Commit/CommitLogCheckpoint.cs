@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansIngest.Processing.Commit;
+
+/// <summary>A committed file in a checkpoint, with the log entry that committed it.</summary>
+public sealed record CheckpointFile(
+    [property: JsonPropertyName("sequence")] long Sequence,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+
+/// <summary>
+/// The folded state of a table's commit log as of entry <see cref="Sequence"/> inclusive
+/// (<c>_ingest/log/NNNNNNNNNNNNNNNNNNNN.checkpoint.json</c>). It is a cache of the entries, which stay the
+/// truth: a checkpoint that does not parse or does not add up is never used.
+/// </summary>
+/// <remarks>
+/// Committed units map to the file that first named them, so the map is rebuilt from <see cref="Files"/> in
+/// order rather than stored twice; the totals are stored anyway so that a damaged checkpoint is detected.
+/// </remarks>
+public sealed record CommitLogCheckpoint
+{
+    /// <summary>The only format this build reads and writes.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Format version of the checkpoint.</summary>
+    [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>Last log entry folded into the checkpoint.</summary>
+    [JsonPropertyName("sequence")] public long Sequence { get; init; }
+
+    /// <summary>Time of entry <see cref="Sequence"/>.</summary>
+    [JsonPropertyName("last_commit_at")] public DateTimeOffset? LastCommitAt { get; init; }
+
+    /// <summary>Total committed rows.</summary>
+    [JsonPropertyName("rows")] public long RowCount { get; init; }
+
+    /// <summary>Total committed bytes of data files.</summary>
+    [JsonPropertyName("bytes")] public long ByteCount { get; init; }
+
+    /// <summary>Number of distinct committed units.</summary>
+    [JsonPropertyName("committed_units")] public int CommittedUnitCount { get; init; }
+
+    /// <summary>Committed data files in commit order.</summary>
+    [JsonPropertyName("files")] public IReadOnlyList<CheckpointFile> Files { get; init; } = [];
+
+    /// <summary>Units quarantined and neither committed nor released later, ordered by id.</summary>
+    [JsonPropertyName("quarantined")] public IReadOnlyList<QuarantinedUnit> Quarantined { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+
+    /// <summary>Serialises the checkpoint as UTF-8 JSON (deterministic for a given state).</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    /// <summary>
+    /// Parses checkpoint <paramref name="sequence"/>. Anything unreadable (bad JSON, unknown format, a sequence
+    /// other than its name's) is an <see cref="InvalidDataException"/>; the totals are checked by
+    /// <see cref="CommitLogState.FromCheckpoint"/>.
+    /// </summary>
+    public static CommitLogCheckpoint Parse(long sequence, ReadOnlySpan<byte> utf8Json)
+    {
+        CommitLogCheckpoint? checkpoint;
+        try
+        {
+            checkpoint = JsonSerializer.Deserialize<CommitLogCheckpoint>(utf8Json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Commit log checkpoint {sequence} is not valid JSON: {ex.Message}", ex);
+        }
+
+        if (checkpoint is null || checkpoint.Sequence != sequence)
+        {
+            throw new InvalidDataException($"Commit log checkpoint {sequence} records sequence {checkpoint?.Sequence}.");
+        }
+
+        if (checkpoint.Format != CurrentFormat)
+        {
+            throw new InvalidDataException($"Commit log checkpoint {sequence} has format {checkpoint.Format}; this build reads format {CurrentFormat}.");
+        }
+
+        // System.Text.Json leaves a list null when the document says null; treat that as damage, not as empty.
+        if (checkpoint.Files is null || checkpoint.Quarantined is null || checkpoint.Files.Any(f => f is null || f.Path is null || f.Units is null || f.Units.Any(u => u is null || u.UnitId is null))
+            || checkpoint.Quarantined.Any(q => q is null || q.UnitId is null))
+        {
+            throw new InvalidDataException($"Commit log checkpoint {sequence} has missing fields.");
+        }
+
+        return checkpoint;
+    }
+}
