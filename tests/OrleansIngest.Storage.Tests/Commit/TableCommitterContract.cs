@@ -8,7 +8,7 @@ namespace OrleansIngest.Storage.Tests.Commit;
 /// The commit protocol's facts, run against every <see cref="ITableStore"/> (local folder, Azure Blob), so that
 /// each store is held to the same exactly-once behaviour.
 /// </summary>
-public abstract class TableCommitterContract
+public abstract partial class TableCommitterContract
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
 
