@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace OrleansIngest.TestSupport.Chaos;
+
+/// <summary>Runs the <c>orleans-ingest</c> CLI built next to the calling assembly as separate processes.</summary>
+internal static class Cli
+{
+    private const int KeptLines = 300;
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
+    {
+        using var process = Process.Start(StartInfo(args, new Dictionary<string, string>()))!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new TimeoutException($"orleans-ingest {string.Join(' ', args)} did not finish within {timeout}.\n{await stdout}\n{await stderr}");
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Background Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(Process.Start(StartInfo(args, environment))!);
+
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll");
+        if (!File.Exists(cli))
+        {
+            throw new InvalidOperationException($"The CLI is not built next to this assembly: {cli}");
+        }
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(cli);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["TERM"] = "dumb";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    /// <summary>A long-running process, SIGKILLed (whole tree) on dispose; the last lines of its output are kept.</summary>
+    public sealed class Background : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Queue<string> _lines = new();
+        private bool _disposed;
+
+        internal Background(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public bool HasExited => _disposed || _process.HasExited;
+
+        public string Output
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return new StringBuilder().AppendJoin('\n', _lines).ToString();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_lines)
+            {
+                _lines.Enqueue(line);
+                if (_lines.Count > KeptLines)
+                {
+                    _lines.Dequeue();
+                }
+            }
+        }
+    }
+}
