@@ -33,6 +33,9 @@ public static class ChaosScenario
 
     private static readonly TimeSpan CliTimeout = TimeSpan.FromMinutes(5);
 
+    // A waiting client that lost its gateway can sit in its own retries for minutes; a fresh one reconnects at once.
+    private static readonly TimeSpan WaitAttemptTimeout = TimeSpan.FromSeconds(45);
+
     /// <summary>Runs the scenario on <paramref name="azurite"/>; progress lines go to <paramref name="log"/>.</summary>
     public static async Task<ChaosReport> RunAsync(AzuriteFixture azurite, ChaosSettings settings, TextWriter log, CancellationToken cancellationToken = default)
     {
@@ -148,11 +151,12 @@ public static class ChaosScenario
             try
             {
                 var left = timeout - deadline.Elapsed;
-                result = await Cli.RunAsync(left < CliTimeout ? left : CliTimeout, args, cancellationToken);
+                result = await Cli.RunAsync(left < WaitAttemptTimeout ? left : WaitAttemptTimeout, args, cancellationToken);
             }
             catch (TimeoutException ex)
             {
                 last = ex.Message;
+                log.WriteLine($"wait #{attempts} still running after {WaitAttemptTimeout.TotalSeconds:0} s; waiting again with a fresh client");
                 continue;
             }
 
