@@ -50,8 +50,17 @@ public sealed class JobPartitionGrain(
             if (_ledger.Apply(outcome) is { } exhausted && state.State.Context is { } context)
             {
                 var unit = _ledger.Find(exhausted.UnitId)!;
-                await GrainFactory.GetGrain<ITableCommitGrain>(TableKey.Of(context.OutputRoot, unit.Table))
-                    .QuarantineAsync([new UnitQuarantine(unit.UnitId, unit.SourceUri, unit.ETag, exhausted.Reason)], workerId, context.PipelineVersion);
+                try
+                {
+                    await GrainFactory.GetGrain<ITableCommitGrain>(TableKey.Of(context.OutputRoot, unit.Table))
+                        .QuarantineAsync([new UnitQuarantine(unit.UnitId, unit.SourceUri, unit.ETag, exhausted.Reason)], workerId, context.PipelineVersion);
+                }
+                catch
+                {
+                    // The log is the truth: a quarantine it does not hold did not happen.
+                    _ledger.Reopen(unit.UnitId);
+                    throw;
+                }
             }
         }
 

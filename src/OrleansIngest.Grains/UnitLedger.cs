@@ -199,6 +199,22 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
         _quarantined.AddRange(snapshot.Quarantined);
     }
 
+    /// <summary>
+    /// Takes back a quarantine that could not be recorded in the table log (storage unavailable): the unit is
+    /// pending again, keeping its attempts, so its next failure tries to record the quarantine again.
+    /// </summary>
+    public void Reopen(string unitId)
+    {
+        if (_units.TryGetValue(unitId, out var entry) && entry.State == UnitState.Quarantined)
+        {
+            _quarantined.RemoveAll(q => q.UnitId == unitId);
+            BytesDone -= entry.Unit.Size;
+            entry.State = UnitState.Pending;
+            PendingCount++;
+            _pending.Enqueue(entry);
+        }
+    }
+
     /// <summary>The unit with this id, if known.</summary>
     public WorkUnit? Find(string unitId) => _units.TryGetValue(unitId, out var entry) ? entry.Unit : null;
 

@@ -87,6 +87,28 @@ public sealed class UnitLedgerTests
     }
 
     [Fact]
+    public void Reopen_TakesBackAnUnrecordedQuarantineAndKeepsTheAttempts()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a", size: 7));
+        QuarantineRecord? exhausted = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            exhausted = ledger.Apply(new UnitOutcome("a", Assert.Single(ledger.Lease(1)).LeaseToken, UnitOutcomeKind.Failed, "503", 0, 0));
+        }
+
+        Assert.NotNull(exhausted);
+        ledger.Reopen("a");
+
+        Assert.Equal(0, ledger.QuarantinedCount);
+        Assert.Equal(1, ledger.PendingCount);
+        Assert.Equal(0, ledger.BytesDone);
+        var again = ledger.Apply(new UnitOutcome("a", Assert.Single(ledger.Lease(1)).LeaseToken, UnitOutcomeKind.Failed, "503", 0, 0));
+        Assert.NotNull(again);
+        Assert.Contains("failed 4 times", again.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Apply_ReleasedUnitIsLeasedAgainWithoutCountingAnAttempt()
     {
         var ledger = NewLedger();

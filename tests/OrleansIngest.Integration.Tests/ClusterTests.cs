@@ -24,12 +24,12 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
         using var temp = new TempDirectory("oi-cluster");
         var run = Guid.NewGuid().ToString("N")[..8];
         var manifest = CorpusGenerator.Generate(temp.Combine("corpus"), new CorpusSettings(AudioMinutes: 4, SensorFiles: 3, BadFiles: 3, Seed: 21));
-        var source = await UploadAsync(manifest, temp.Combine("corpus"), $"corpus-{run}", "drop/");
+        var source = await ClusterScenario.UploadAsync(azurite.ConnectionString, manifest, temp.Combine("corpus"), $"corpus-{run}", "drop/");
 
         var output = new BlobContainerClient(azurite.ConnectionString, $"out-{run}");
         await output.CreateAsync();
         var clusterId = $"test-{run}";
-        var silos = Enumerable.Range(0, 3).Select(i => StartSilo(clusterId, $"silo-{i}", new Dictionary<string, string>())).ToList();
+        var silos = Enumerable.Range(0, 3).Select(i => ClusterScenario.StartSilo(azurite.ConnectionString, clusterId, $"silo-{i}", new Dictionary<string, string>())).ToList();
         try
         {
             var submit = await CliRunner.RunAsync(
@@ -39,7 +39,7 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
 
             Assert.True(submit.ExitCode == 0, submit + "\n" + string.Join("\n--- silo\n", silos.Select(s => s.Output)));
             var downloaded = temp.Combine("out");
-            var (writers, quarantined) = await DownloadAsync(output, downloaded);
+            var (writers, quarantined) = await ClusterScenario.DownloadAsync(output, downloaded);
 
             var audio = await DuckDbQuery.QueryAsync(
                 $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
@@ -88,14 +88,14 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
         using var temp = new TempDirectory("oi-chaos");
         var run = Guid.NewGuid().ToString("N")[..8];
         var manifest = CorpusGenerator.Generate(temp.Combine("corpus"), new CorpusSettings(AudioMinutes: 8, SensorFiles: 4, BadFiles: 2, Seed: 33));
-        var source = await UploadAsync(manifest, temp.Combine("corpus"), $"chaos-in-{run}", "");
+        var source = await ClusterScenario.UploadAsync(azurite.ConnectionString, manifest, temp.Combine("corpus"), $"chaos-in-{run}", "");
 
         var output = new BlobContainerClient(azurite.ConnectionString, $"chaos-out-{run}");
         await output.CreateAsync();
         var clusterId = $"chaos-{run}";
         // Short leases so that units held by the killed silo come back within the test's time.
         var environment = new Dictionary<string, string> { ["OrleansIngest__Jobs__LeaseDuration"] = "00:00:15" };
-        CliRunner.BackgroundProcess StartSilo(string name) => this.StartSilo(clusterId, name, environment);
+        CliRunner.BackgroundProcess StartSilo(string name) => ClusterScenario.StartSilo(azurite.ConnectionString, clusterId, name, environment);
         string[] submitArgs =
         [
             "submit", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId, "--job-id", $"chaos-{run}",
@@ -111,14 +111,14 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
             // Two silos join while the first is working; then the first dies without warning.
             later.Add(StartSilo("late-a"));
             later.Add(StartSilo("late-b"));
-            await WaitForFirstCommitAsync(output, TimeSpan.FromMinutes(3));
+            await ClusterScenario.WaitForFirstCommitAsync(output, TimeSpan.FromMinutes(3));
             first.Dispose();
 
             var waited = await CliRunner.RunAsync(SubmitTimeout, [.. submitArgs, "--wait"]);
             Assert.True(waited.ExitCode == 0, waited + string.Join("\n--- silo\n", later.Select(s => s.Output)));
 
             var downloaded = temp.Combine("out");
-            var (writers, _) = await DownloadAsync(output, downloaded);
+            var (writers, _) = await ClusterScenario.DownloadAsync(output, downloaded);
 
             var audio = await DuckDbQuery.QueryAsync(
                 $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
@@ -146,73 +146,5 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
                 silo.Dispose();
             }
         }
-    }
-
-    private CliRunner.BackgroundProcess StartSilo(string clusterId, string name, IReadOnlyDictionary<string, string> environment) => CliRunner.Start(
-        environment, "silo", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId,
-        "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--advertised-ip", "127.0.0.1", "--name", name, "--lanes", "1", "--storage-connection-string", azurite.ConnectionString);
-
-    private async Task<BlobContainerClient> UploadAsync(CorpusManifest manifest, string folder, string container, string prefix)
-    {
-        var client = new BlobContainerClient(azurite.ConnectionString, container);
-        await client.CreateAsync();
-        foreach (var file in manifest.Files)
-        {
-            await client.GetBlobClient(prefix + file.RelativePath).UploadAsync(Path.Combine(folder, file.RelativePath));
-        }
-
-        return client;
-    }
-
-    /// <summary>Downloads a whole output container; returns the silos named as writers and the quarantined sources.</summary>
-    private static async Task<(HashSet<string> Writers, Dictionary<string, string> Quarantined)> DownloadAsync(BlobContainerClient output, string folder)
-    {
-        var writers = new HashSet<string>(StringComparer.Ordinal);
-        var quarantined = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var blob in output.GetBlobsAsync())
-        {
-            var local = Path.Combine(folder, blob.Name);
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-            await output.GetBlobClient(blob.Name).DownloadToAsync(local);
-            if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
-            {
-                using var entry = JsonDocument.Parse(await File.ReadAllTextAsync(local));
-                writers.Add(entry.RootElement.GetProperty("writer").GetString()!.Split('/')[0]);
-                foreach (var q in entry.RootElement.GetProperty("quarantined").EnumerateArray())
-                {
-                    quarantined[q.GetProperty("source_uri").GetString()!] = q.GetProperty("reason").GetString()!;
-                }
-            }
-        }
-
-        return (writers, quarantined);
-    }
-
-    private static async Task WaitForFirstCommitAsync(BlobContainerClient output, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            await foreach (var blob in output.GetBlobsAsync())
-            {
-                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException("No commit within " + timeout);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

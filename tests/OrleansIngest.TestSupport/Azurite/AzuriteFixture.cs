@@ -25,8 +25,24 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly StringBuilder _output = new();
+    private readonly bool _durable;
     private Process? _process;
     private TempDirectory? _workspace;
+    private string? _script;
+    private int[] _ports = [];
+
+    /// <summary>An in-memory emulator (data is lost when it stops). xunit needs this to be the only public constructor.</summary>
+    public AzuriteFixture()
+    {
+    }
+
+    private AzuriteFixture(bool durable) => _durable = durable;
+
+    /// <summary>
+    /// An emulator that keeps its data on disk, so that it can be stopped and started again
+    /// (<see cref="StopServer"/>, <see cref="StartServerAsync"/>) to simulate a storage outage.
+    /// </summary>
+    public static AzuriteFixture CreateDurable() => new(durable: true);
 
     /// <summary>A connection string for the development account with all three endpoints.</summary>
     public string ConnectionString { get; private set; } = string.Empty;
@@ -61,12 +77,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         _workspace = new TempDirectory("azurite");
+        _script = script;
         for (var attempt = 1; ; attempt++)
         {
             // Ports are picked free and then released, so another process may take one first: try again then.
             var ports = FreePorts(3);
             if (await TryStartAsync(script, ports[0], ports[1], ports[2]))
             {
+                _ports = ports;
                 SetEndpoints(ports[0], ports[1], ports[2]);
                 return;
             }
@@ -76,6 +94,42 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 throw new InvalidOperationException(
                     $"Azurite exited or did not accept connections on 127.0.0.1:{ports[0]} within {StartTimeout.TotalSeconds:0} s ({attempt} attempts). Its output:{Environment.NewLine}{Output()}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Stops the emulator (a storage outage) the way an operator would, with SIGTERM, so that it saves its metadata:
+    /// Azurite persists metadata only every 5 s, so a SIGKILL loses writes it already acknowledged — a storage that
+    /// forgets acknowledged writes is not a fault any protocol can survive.
+    /// </summary>
+    public void StopServer()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            term.WaitForExit(5_000);
+            process.WaitForExit(20_000);
+        }
+
+        Stop();
+    }
+
+    /// <summary>Starts the emulator again on the same ports (after <see cref="StopServer"/>).</summary>
+    public async Task StartServerAsync()
+    {
+        if (_script is null || _ports.Length != 3)
+        {
+            throw new InvalidOperationException("The fixture was never started.");
+        }
+
+        for (var attempt = 1; !await TryStartAsync(_script, _ports[0], _ports[1], _ports[2]); attempt++)
+        {
+            if (attempt == StartAttempts)
+            {
+                throw new InvalidOperationException($"Azurite did not restart on its ports.{Environment.NewLine}{Output()}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }
 
@@ -102,8 +156,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
             "--blobHost", Loopback, "--blobPort", Port(blobPort),
             "--queueHost", Loopback, "--queuePort", Port(queuePort),
             "--tableHost", Loopback, "--tablePort", Port(tablePort),
-            // In memory (Azurite refuses --location with it); the working folder is a temp folder all the same.
-            "--inMemoryPersistence",
+            // In memory (Azurite refuses --location with it), or on disk in the workspace for outage tests.
+            .. _durable ? ["--location", _workspace!.Path] : new[] { "--inMemoryPersistence" },
             // Telemetry would probe a cloud metadata address; the SDK speaks a newer API version than Azurite knows.
             "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent",
         ];
