@@ -12,11 +12,15 @@ namespace OrleansIngest.TestSupport.Chaos;
 /// <summary>The shape of a chaos run.</summary>
 /// <param name="Files">Files in the corpus (good and bad).</param>
 /// <param name="Silos">Silo processes kept running (one lane each).</param>
-/// <param name="KillEvery">Interval between SIGKILLs of a random silo (each restarted at once under the same name).</param>
+/// <param name="KillEvery">
+/// Interval between SIGKILLs of a random silo (each restarted at once under the same name); the first kill comes
+/// as soon as the job's first file is committed, so that it always lands mid-job.
+/// </param>
 /// <param name="Seed">Seed of the corpus and of the kill schedule.</param>
 /// <param name="BadRatio">Share of seeded broken files.</param>
 /// <param name="Timeout">Give up waiting for the job after this long.</param>
-public sealed record ChaosSettings(int Files, int Silos, TimeSpan KillEvery, int Seed, double BadRatio, TimeSpan Timeout);
+/// <param name="MaxKills">Stop killing after this many (bounds a CI run on a slow machine); unlimited by default.</param>
+public sealed record ChaosSettings(int Files, int Silos, TimeSpan KillEvery, int Seed, double BadRatio, TimeSpan Timeout, int MaxKills = int.MaxValue);
 
 /// <summary>
 /// A job over many small files on a cluster of silo processes (Azure Table membership on Azurite) while a
@@ -88,7 +92,7 @@ public static class ChaosScenario
 
             log.WriteLine($"job chaos-{run} submitted to {settings.Silos} silos");
             using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var chaos = KillLoopAsync(cluster, settings, random, log, done.Token);
+            var chaos = KillLoopAsync(cluster, output, settings, random, log, done.Token);
             var (completed, outcome) = await WaitAsync([.. submit, "--wait"], settings.Timeout, log, cancellationToken);
             var wall = stopwatch.Elapsed;
             await done.CancelAsync();
@@ -117,13 +121,18 @@ public static class ChaosScenario
         }
     }
 
-    private static async Task KillLoopAsync(Cluster cluster, ChaosSettings settings, Random random, TextWriter log, CancellationToken cancellationToken)
+    private static async Task KillLoopAsync(Cluster cluster, BlobContainerClient output, ChaosSettings settings, Random random, TextWriter log, CancellationToken cancellationToken)
     {
         try
         {
-            while (true)
+            await FirstCommitAsync(output, cancellationToken);
+            while (cluster.Kills < settings.MaxKills)
             {
-                await Task.Delay(settings.KillEvery, cancellationToken);
+                if (cluster.Kills > 0)
+                {
+                    await Task.Delay(settings.KillEvery, cancellationToken);
+                }
+
                 var name = $"silo-{random.Next(settings.Silos)}";
                 cluster.KillAndRestart(name);
                 log.WriteLine($"kill #{cluster.Kills}: {name} (SIGKILL, restarted on new ports)");
@@ -132,6 +141,22 @@ public static class ChaosScenario
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The job finished (or the run was cancelled): stop killing.
+        }
+    }
+
+    private static async Task FirstCommitAsync(BlobContainerClient output, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await foreach (var blob in output.GetBlobsAsync(cancellationToken: cancellationToken))
+            {
+                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
     }
 
