@@ -54,6 +54,30 @@ public sealed class JobWorkerConflictTests
     }
 
     [Fact]
+    public async Task UnitReleasedToTheSameLaneWhileItsRowsWaitInTheOpenFile_IsWrittenOnce()
+    {
+        using var temp = new TempDirectory("oi-relet");
+        CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 1, BadFiles: 0, Seed: 14));
+        var storage = new StorageResolver();
+        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
+        var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
+        var unit = Assert.Single(await SensorUnitsAsync(storage, source));
+        var committer = new TableCommitter(storage.GetTable(output, "sensor_windows"), TimeProvider.System);
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        await using var vad = new VadBatcher(model);
+        // The lease expired and the partition handed the unit out again, to the lane that still holds its rows.
+        var coordinator = new ScriptedCoordinator([unit, unit with { LeaseToken = 99 }], committer);
+
+        await new JobWorker(
+            coordinator, storage, vad, "silero_vad=test", TimeProvider.System, new JobWorkerSettings(1), source, output,
+            new PipelineContext(PipelineDefinition.Default, PipelineDefinition.Default.LineageVersion, "w")).RunAsync();
+
+        var rows = await DuckDbQuery.QueryAsync($"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{temp.Combine("out", "sensor_windows")}/*.parquet')");
+        Assert.Equal(rows[0].GetProperty("ids").GetInt64(), rows[0].GetProperty("n").GetInt64());
+        Assert.Single(Assert.Single(committer.State.Files).Units);
+    }
+
+    [Fact]
     public async Task CommitAnswerLost_WorkerRetriesAndTheLoggedFileIsPublishedOnce()
     {
         using var temp = new TempDirectory("oi-lost-commit");

@@ -132,6 +132,11 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     public async Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Units.Select(u => u.UnitId).Distinct(StringComparer.Ordinal).Count() != request.Units.Count)
+        {
+            throw new ArgumentException($"'{request.FileName}' lists a unit twice; its rows would be committed twice.", nameof(request));
+        }
+
         await EnsureLoadedAsync(cancellationToken);
         for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
         {

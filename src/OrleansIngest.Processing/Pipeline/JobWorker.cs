@@ -105,6 +105,13 @@ public sealed class JobWorker
 
         private async Task ProcessAsync(LeasedUnit unit, CancellationToken cancellationToken)
         {
+            // A lease that expired while the unit's rows wait in one of this lane's open files comes back to the same
+            // lane: its rows are already there, and processing it again would put them in the file twice.
+            if (_files.Values.Any(f => f.Units.Any(u => u.Unit.UnitId == unit.UnitId)))
+            {
+                return;
+            }
+
             OpenFile file;
             try
             {

@@ -54,5 +54,16 @@ public sealed class QuarantineRetryTests
         Assert.Equal("bad header", Assert.Single(committer.State.Quarantined).Reason);
     }
 
+    [Fact]
+    public async Task CommitFile_RejectsARequestListingAUnitTwice()
+    {
+        using var temp = new TempDirectory();
+        var committer = new TableCommitter(new LocalTableStore(temp.Combine("t")), _time);
+        var unit = new LoggedUnit("a", "file:///a", "\"e\"", 1, 2, 0);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => committer.CommitFileAsync(new FileCommitRequest("part-x.parquet", 4, 10, [unit, unit], "w", "p")));
+        Assert.Equal(0, committer.State.NextSequence);
+    }
+
     private static QuarantinedUnit Bad(string id, string reason = "bad") => new(id, $"file:///{id}", "\"e\"", reason);
 }
