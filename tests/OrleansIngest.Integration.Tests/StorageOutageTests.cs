@@ -19,8 +19,8 @@ public sealed class DurableAzuriteFixture : IAsyncLifetime
 /// <summary>
 /// Storage (blobs, membership table, grain state) goes away for ~20 s in the middle of a cluster job: the job
 /// stalls, then finishes, and every file lands exactly once. Category "Outage": not in the default test run yet —
-/// in 1 of 8 runs one sensor file's windows appeared twice, cause not yet found (our protocol, or Azurite's
-/// metadata persistence across a restart); run it with
+/// in 1 of 8 runs one sensor file's windows appeared twice, most likely the re-lease-to-the-same-lane duplicate
+/// fixed in JobWorker since; it rejoins the default run once it has run clean repeatedly. Run it with
 /// <c>dotnet test tests/OrleansIngest.Integration.Tests --filter Category=Outage</c>.
 /// </summary>
 [Trait("Category", "Outage")]
