@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using OrleansIngest.Processing.Synthetic;
+using OrleansIngest.TestSupport.DuckDb;
 
 namespace OrleansIngest.Integration.Tests;
 
@@ -75,5 +76,29 @@ internal static class ClusterScenario
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Reads the downloaded tables with DuckDB: every good audio file once with one row per 30 s segment, every
+    /// sensor window once. Sources are at <paramref name="source"/> under their corpus paths.
+    /// </summary>
+    public static async Task AssertEveryGoodFileOnceAsync(CorpusManifest manifest, BlobContainerClient source, string downloaded)
+    {
+        var audio = await DuckDbQuery.QueryAsync(
+            $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
+        var expectedAudio = manifest.OfKind(CorpusFileKind.Audio).ToList();
+        Assert.Equal(expectedAudio.Count, audio.Length);
+        foreach (var file in expectedAudio)
+        {
+            var row = audio.Single(r => r.GetProperty("source_uri").GetString() == source.GetBlobClient(file.RelativePath).Uri.AbsoluteUri);
+            var segments = (int)Math.Ceiling(file.DurationSeconds!.Value / 30.0 - 1e-9);
+            Assert.Equal(segments, row.GetProperty("n").GetInt64());
+            Assert.Equal(segments, row.GetProperty("distinct_segments").GetInt64());
+        }
+
+        var windows = await DuckDbQuery.QueryAsync(
+            $"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{downloaded}/sensor_windows/*.parquet')");
+        Assert.Equal(manifest.OfKind(CorpusFileKind.Sensor).Sum(f => f.WindowCount!.Value), windows[0].GetProperty("n").GetInt64());
+        Assert.Equal(windows[0].GetProperty("n").GetInt64(), windows[0].GetProperty("ids").GetInt64());
     }
 }

@@ -120,22 +120,7 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
             var downloaded = temp.Combine("out");
             var (writers, _) = await ClusterScenario.DownloadAsync(output, downloaded);
 
-            var audio = await DuckDbQuery.QueryAsync(
-                $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
-            var expectedAudio = manifest.OfKind(CorpusFileKind.Audio).ToList();
-            Assert.Equal(expectedAudio.Count, audio.Length);
-            foreach (var file in expectedAudio)
-            {
-                var row = audio.Single(r => r.GetProperty("source_uri").GetString() == source.GetBlobClient(file.RelativePath).Uri.AbsoluteUri);
-                var segments = (int)Math.Ceiling(file.DurationSeconds!.Value / 30.0 - 1e-9);
-                Assert.Equal(segments, row.GetProperty("n").GetInt64());
-                Assert.Equal(segments, row.GetProperty("distinct_segments").GetInt64());
-            }
-
-            var windows = await DuckDbQuery.QueryAsync(
-                $"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{downloaded}/sensor_windows/*.parquet')");
-            Assert.Equal(manifest.OfKind(CorpusFileKind.Sensor).Sum(f => f.WindowCount!.Value), windows[0].GetProperty("n").GetInt64());
-            Assert.Equal(windows[0].GetProperty("n").GetInt64(), windows[0].GetProperty("ids").GetInt64());
+            await ClusterScenario.AssertEveryGoodFileOnceAsync(manifest, source, downloaded);
             Assert.True(writers.Overlaps(["late-a", "late-b"]), $"writers: {string.Join(", ", writers)}");
         }
         finally

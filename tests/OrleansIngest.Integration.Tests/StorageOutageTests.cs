@@ -73,22 +73,7 @@ public sealed class StorageOutageTests(DurableAzuriteFixture fixture) : IClassFi
                 Assert.Equal(logged.Order(StringComparer.Ordinal), published.Order(StringComparer.Ordinal));
             }
 
-            var audio = await DuckDbQuery.QueryAsync(
-                $"SELECT source_uri, count(*) AS n, count(DISTINCT segment_index) AS distinct_segments FROM read_parquet('{downloaded}/audio_segments/*.parquet') GROUP BY source_uri");
-            var expectedAudio = manifest.OfKind(CorpusFileKind.Audio).ToList();
-            Assert.Equal(expectedAudio.Count, audio.Length);
-            foreach (var file in expectedAudio)
-            {
-                var row = audio.Single(r => r.GetProperty("source_uri").GetString() == source.GetBlobClient(file.RelativePath).Uri.AbsoluteUri);
-                var segments = (int)Math.Ceiling(file.DurationSeconds!.Value / 30.0 - 1e-9);
-                Assert.Equal(segments, row.GetProperty("n").GetInt64());
-                Assert.Equal(segments, row.GetProperty("distinct_segments").GetInt64());
-            }
-
-            var windows = await DuckDbQuery.QueryAsync(
-                $"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{downloaded}/sensor_windows/*.parquet')");
-            Assert.Equal(manifest.OfKind(CorpusFileKind.Sensor).Sum(f => f.WindowCount!.Value), windows[0].GetProperty("n").GetInt64());
-            Assert.Equal(windows[0].GetProperty("n").GetInt64(), windows[0].GetProperty("ids").GetInt64());
+            await ClusterScenario.AssertEveryGoodFileOnceAsync(manifest, source, downloaded);
             Assert.Equal(
                 manifest.OfKind(CorpusFileKind.Bad).Select(f => source.GetBlobClient(f.RelativePath).Uri.AbsoluteUri).Order(),
                 quarantined.Keys.Order());
