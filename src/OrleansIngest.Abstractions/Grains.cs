@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansIngest.Abstractions;
 
 /// <summary>
@@ -69,7 +71,26 @@ public interface IJobPartitionGrain : IGrainWithStringKey
     /// <summary>Counters and quarantined units.</summary>
     [Alias("GetCounts")]
     Task<PartitionCounts> GetCountsAsync();
+
+    /// <summary>
+    /// The lease check of a commit, called by a table's commit grain just before it logs a file: confirms that
+    /// <paramref name="writer"/> still holds each claimed lease and holds them for the commit (a unit that is pending
+    /// again, as after this partition restarted, is taken back by the claimant). Interleaves, because the commit
+    /// grain may call it while this partition waits on that commit grain.
+    /// </summary>
+    [Alias("Fence"), AlwaysInterleave]
+    Task<LeaseFenceResult> FenceAsync(string writer, IReadOnlyList<LeaseClaim> claims);
 }
+
+/// <summary>A writer's claim to hold a unit's lease.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.LeaseClaim")]
+public sealed record LeaseClaim([property: Id(0)] string UnitId, [property: Id(1)] long LeaseToken);
+
+/// <summary>Result of a lease check: the claims that failed, and how long the others are held.</summary>
+/// <param name="Lost">Units whose lease the claimant does not hold (taken over, settled, or unknown).</param>
+/// <param name="HeldFor">How long, from the check, the held leases cannot be taken over.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.LeaseFenceResult")]
+public sealed record LeaseFenceResult([property: Id(0)] IReadOnlyList<string> Lost, [property: Id(1)] TimeSpan HeldFor);
 
 /// <summary>Maps units to partitions.</summary>
 public static class JobPartitions
@@ -111,9 +132,10 @@ public sealed record CommittedUnit(
     [property: Id(2)] string ETag,
     [property: Id(3)] long Size,
     [property: Id(4)] long Rows,
-    [property: Id(5)] double MediaSeconds);
+    [property: Id(5)] double MediaSeconds,
+    [property: Id(6)] long LeaseToken);
 
-/// <summary>A staged data file to commit to a table.</summary>
+/// <summary>A staged data file to commit to a table, with the job whose leases its units are held under.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.FileCommit")]
 public sealed record FileCommit(
     [property: Id(0)] string FileName,
@@ -121,14 +143,20 @@ public sealed record FileCommit(
     [property: Id(2)] long Bytes,
     [property: Id(3)] IReadOnlyList<CommittedUnit> Units,
     [property: Id(4)] string Writer,
-    [property: Id(5)] string PipelineVersion);
+    [property: Id(5)] string PipelineVersion,
+    [property: Id(6)] string JobId,
+    [property: Id(7)] int Partitions);
 
-/// <summary>Result of a file commit: committed, or rejected because some units were committed already.</summary>
+/// <summary>
+/// Result of a file commit: committed, or rejected because some units were committed already or because the
+/// writer no longer held some units' leases.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.FileCommitResult")]
 public sealed record FileCommitResult(
     [property: Id(0)] bool Committed,
     [property: Id(1)] long Sequence,
-    [property: Id(2)] IReadOnlyList<string> AlreadyCommittedUnits);
+    [property: Id(2)] IReadOnlyList<string> AlreadyCommittedUnits,
+    [property: Id(3)] IReadOnlyList<string> LostLeases);
 
 /// <summary>A unit to quarantine in a table's log.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.UnitQuarantine")]
@@ -144,7 +172,10 @@ public sealed record UnitQuarantine(
 [Alias("OrleansIngest.ITableCommitGrain")]
 public interface ITableCommitGrain : IGrainWithStringKey
 {
-    /// <summary>Commits a staged file (put-if-absent log entry, then publish), or rejects it whole.</summary>
+    /// <summary>
+    /// Commits a staged file (lease check, put-if-absent log entry, then publish), or rejects it whole when a unit
+    /// is already committed or its lease was taken over.
+    /// </summary>
     [Alias("CommitFile")]
     Task<FileCommitResult> CommitFileAsync(FileCommit commit);
 

@@ -12,6 +12,13 @@ public sealed class JobOptions
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long a commit's lease check holds the file's leases: the commit grain must write the log entry within
+    /// it (less a safety margin) or check again. Longer than any single log append should take.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan CommitHold { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Attempts for a unit that fails for reasons other than bad input before it is quarantined.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;

@@ -10,6 +10,9 @@ public sealed class JobPartitionState
 {
     [Id(0)] public PartitionContext? Context { get; set; }
     [Id(1)] public LedgerSnapshot Ledger { get; set; } = new();
+
+    /// <summary>Activations so far; lease tokens of each activation are distinct from all earlier ones.</summary>
+    [Id(2)] public long Epoch { get; set; }
 }
 
 /// <summary>
@@ -23,18 +26,23 @@ public sealed class JobPartitionGrain(
 {
     private readonly UnitLedger _ledger = new(timeProvider, options.Value.LeaseDuration, options.Value.MaxAttempts);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _ledger.Restore(state.State.Ledger);
-        return Task.CompletedTask;
+
+        // Persist the new epoch before handing out a lease under it, so no later activation reuses its tokens.
+        state.State.Epoch++;
+        await state.WriteStateAsync(cancellationToken);
+        _ledger.BeginEpoch(state.State.Epoch);
     }
 
     public async Task AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units)
     {
         ArgumentNullException.ThrowIfNull(units);
+        var hadContext = state.State.Context is not null;
         state.State.Context ??= context;
         var added = units.Count(_ledger.Add);
-        if (added > 0 || state.RecordExists is false)
+        if (added > 0 || !hadContext)
         {
             await PersistAsync();
         }
@@ -68,6 +76,9 @@ public sealed class JobPartitionGrain(
         // duplicate file rejected by the commit protocol).
         await PersistAsync();
     }
+
+    public Task<LeaseFenceResult> FenceAsync(string writer, IReadOnlyList<LeaseClaim> claims) =>
+        Task.FromResult(_ledger.Fence(claims, options.Value.CommitHold));
 
     public Task<PartitionCounts> GetCountsAsync() => Task.FromResult(new PartitionCounts(
         _ledger.Count, _ledger.PendingCount, _ledger.LeasedCount, _ledger.CommittedCount, _ledger.AudioSegments, _ledger.AudioSeconds,

@@ -58,6 +58,62 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     public long BytesDone { get; private set; }
     public IReadOnlyList<QuarantineRecord> Quarantined => _quarantined;
 
+    /// <summary>
+    /// Starts lease tokens of a new activation: tokens are <c>epoch · 2³²</c> + a counter, so a token handed out
+    /// before a restart never equals one handed out after it, and a stale holder cannot pass for the new one.
+    /// </summary>
+    public void BeginEpoch(long epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        _nextLeaseToken = checked((epoch << 32) + 1);
+    }
+
+    /// <summary>
+    /// The lease check of a commit. Each claim is held when the unit is leased under that token (its expiry moves
+    /// to at least <paramref name="hold"/> from now), or taken back by the claimant when the unit is pending (nobody
+    /// else holds it; as after a restart, which drops leases). It is lost when the unit was leased to someone else,
+    /// is settled, or is unknown here (settled before a restart). Returns the lost units and how long the held ones
+    /// are held.
+    /// </summary>
+    public LeaseFenceResult Fence(IReadOnlyList<LeaseClaim> claims, TimeSpan hold)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        ReclaimExpired();
+        var now = timeProvider.GetUtcNow();
+        var lost = new List<string>();
+        foreach (var claim in claims)
+        {
+            if (!_units.TryGetValue(claim.UnitId, out var entry))
+            {
+                lost.Add(claim.UnitId);
+                continue;
+            }
+
+            switch (entry.State)
+            {
+                case UnitState.Leased when entry.LeaseToken == claim.LeaseToken:
+                    if (entry.LeaseExpiresAt < now + hold)
+                    {
+                        entry.LeaseExpiresAt = now + hold;
+                    }
+
+                    break;
+                case UnitState.Pending:
+                    entry.State = UnitState.Leased;
+                    entry.LeaseToken = claim.LeaseToken;
+                    entry.LeaseExpiresAt = now + hold;
+                    PendingCount--;
+                    LeasedCount++;
+                    break;
+                default:
+                    lost.Add(claim.UnitId);
+                    break;
+            }
+        }
+
+        return new LeaseFenceResult(lost, hold);
+    }
+
     /// <summary>Whether every known unit is committed or quarantined.</summary>
     public bool AllSettled => PendingCount == 0 && LeasedCount == 0;
 

@@ -176,6 +176,99 @@ public sealed class UnitLedgerTests
         Assert.Throws<InvalidOperationException>(() => ledger.Restore(new LedgerSnapshot()));
     }
 
+    [Fact]
+    public void Fence_HoldsTheCurrentLeaseForTheCommitEvenPastItsExpiry()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        var lease = Assert.Single(ledger.Lease(1));
+        _time.Advance(TimeSpan.FromSeconds(50));
+
+        var fence = ledger.Fence([new LeaseClaim("a", lease.LeaseToken)], TimeSpan.FromMinutes(2));
+        _time.Advance(TimeSpan.FromSeconds(90));
+
+        Assert.Empty(fence.Lost);
+        Assert.Equal(TimeSpan.FromMinutes(2), fence.HeldFor);
+        Assert.Empty(ledger.Lease(1));
+        Assert.Equal(1, ledger.LeasedCount);
+    }
+
+    [Fact]
+    public void Fence_RefusesAWorkerWhoseExpiredLeaseWasTakenOver()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        ledger.Add(Unit("b"));
+        var stale = ledger.Lease(2).ToDictionary(l => l.Unit.UnitId);
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var takenOver = ledger.Lease(1).Single();
+
+        var fence = ledger.Fence([new LeaseClaim("a", stale["a"].LeaseToken), new LeaseClaim("b", stale["b"].LeaseToken)], TimeSpan.FromMinutes(2));
+
+        Assert.Equal("a", takenOver.Unit.UnitId);
+        Assert.Equal(["a"], fence.Lost);
+        Assert.Empty(ledger.Fence([new LeaseClaim("a", takenOver.LeaseToken)], TimeSpan.FromMinutes(2)).Lost);
+    }
+
+    [Fact]
+    public void Fence_RefusesClaimsOnSettledAndUnknownUnits()
+    {
+        var ledger = NewLedger();
+        ledger.Add(Unit("a"));
+        ledger.Add(Unit("q"));
+        var leases = ledger.Lease(2).ToDictionary(l => l.Unit.UnitId);
+        ledger.Apply(new UnitOutcome("a", leases["a"].LeaseToken, UnitOutcomeKind.Committed, null, 1, 1));
+        ledger.Apply(new UnitOutcome("q", leases["q"].LeaseToken, UnitOutcomeKind.Quarantined, "bad", 0, 0));
+
+        var fence = ledger.Fence(
+            [new LeaseClaim("a", leases["a"].LeaseToken), new LeaseClaim("q", leases["q"].LeaseToken), new LeaseClaim("zz", 1)],
+            TimeSpan.FromMinutes(2));
+
+        Assert.Equal(["a", "q", "zz"], fence.Lost);
+    }
+
+    [Fact]
+    public void Fence_GivesAPendingUnitBackToTheClaimantAfterARestartAndItIsNotLeasedTwice()
+    {
+        var before = NewLedger();
+        before.BeginEpoch(1);
+        before.Add(Unit("a"));
+        var lease = Assert.Single(before.Lease(1));
+        var restarted = NewLedger();
+        restarted.Restore(before.Snapshot());
+        restarted.BeginEpoch(2);
+
+        var fence = restarted.Fence([new LeaseClaim("a", lease.LeaseToken)], TimeSpan.FromMinutes(2));
+
+        Assert.Empty(fence.Lost);
+        Assert.Equal(0, restarted.PendingCount);
+        Assert.Equal(1, restarted.LeasedCount);
+        Assert.Empty(restarted.Lease(1));
+        restarted.Apply(new UnitOutcome("a", lease.LeaseToken, UnitOutcomeKind.Released, null, 0, 0));
+        Assert.Equal(1, restarted.PendingCount);
+    }
+
+    [Fact]
+    public void BeginEpoch_LeaseTokensOfANewEpochNeverEqualEarlierOnes()
+    {
+        var first = NewLedger();
+        first.BeginEpoch(1);
+        var second = NewLedger();
+        second.BeginEpoch(2);
+        for (var i = 0; i < 100; i++)
+        {
+            first.Add(Unit($"u{i}"));
+            second.Add(Unit($"u{i}"));
+        }
+
+        var earlier = first.Lease(100).Select(l => l.LeaseToken).ToHashSet();
+        var later = second.Lease(100).Select(l => l.LeaseToken).ToList();
+
+        Assert.Equal(100, earlier.Count);
+        Assert.DoesNotContain(later, earlier.Contains);
+        Assert.True(later.Min() > earlier.Max());
+    }
+
     private UnitLedger NewLedger() => new(_time, TimeSpan.FromMinutes(1), maxAttempts: 3);
 
     private static WorkUnit Unit(string id, long size = 10, string kind = "audio") =>

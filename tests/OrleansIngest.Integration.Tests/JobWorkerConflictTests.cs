@@ -141,7 +141,7 @@ public sealed class JobWorkerConflictTests
             return Task.CompletedTask;
         }
 
-        public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, CancellationToken cancellationToken = default)
+        public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken = default)
         {
             await CommitLock.WaitAsync(cancellationToken);
             try

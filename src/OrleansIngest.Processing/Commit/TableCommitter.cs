@@ -9,7 +9,11 @@ public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, I
 /// <param name="Committed">True when the file is in the log and published.</param>
 /// <param name="Sequence">Log entry that committed it, or -1.</param>
 /// <param name="AlreadyCommittedUnits">When rejected: the units that another file had already committed.</param>
-public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyList<string> AlreadyCommittedUnits);
+public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyList<string> AlreadyCommittedUnits)
+{
+    /// <summary>When rejected by the lease check: the units whose lease the writer no longer held.</summary>
+    public IReadOnlyList<string> LostLeases { get; init; } = [];
+}
 
 /// <summary>
 /// The commit protocol of one table (DESIGN §5): append-only log entries created put-if-absent, a file is
@@ -129,7 +133,16 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     /// retried after an earlier try reached the log (but failed before its caller heard) reports that entry and
     /// finishes publishing the file.
     /// </summary>
-    public async Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CancellationToken cancellationToken = default)
+    public Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CancellationToken cancellationToken = default) =>
+        CommitFileAsync(request, fence: null, cancellationToken);
+
+    /// <summary>
+    /// Commits a staged file as <see cref="CommitFileAsync(FileCommitRequest, CancellationToken)"/> does, and also
+    /// rejects it whole (deleting the staged file) when <paramref name="fence"/> reports that its writer lost the
+    /// lease of any unit: a worker whose lease was taken over cannot commit. The fence runs after the log checks
+    /// and again whenever the hold it granted ran out before the entry was written.
+    /// </summary>
+    public async Task<FileCommitOutcome> CommitFileAsync(FileCommitRequest request, CommitFence? fence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Units.Select(u => u.UnitId).Distinct(StringComparer.Ordinal).Count() != request.Units.Count)
@@ -138,6 +151,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         }
 
         await EnsureLoadedAsync(cancellationToken);
+        DateTimeOffset? heldUntil = null;
         for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
         {
             if (_loggedFiles.TryGetValue(request.FileName, out var logged))
@@ -150,6 +164,19 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             {
                 await store.DeleteStagedFileAsync(request.FileName, cancellationToken);
                 return new FileCommitOutcome(false, -1, conflicts);
+            }
+
+            if (fence is not null && (heldUntil is null || timeProvider.GetUtcNow() >= heldUntil))
+            {
+                var checkedLeases = await fence(cancellationToken);
+                if (checkedLeases.LostUnits.Count > 0)
+                {
+                    // Whoever holds those leases now writes their rows; this file would duplicate them.
+                    await store.DeleteStagedFileAsync(request.FileName, cancellationToken);
+                    return new FileCommitOutcome(false, -1, []) { LostLeases = checkedLeases.LostUnits };
+                }
+
+                heldUntil = checkedLeases.HeldUntil;
             }
 
             var entry = new CommitLogEntry

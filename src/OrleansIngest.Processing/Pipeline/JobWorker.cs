@@ -198,11 +198,15 @@ public sealed class JobWorker
             var bytes = await file.CompleteAsync(cancellationToken);
             await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
             var units = file.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
-            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), cancellationToken);
+            var leases = file.Units.Select(u => new HeldLease(u.Unit.UnitId, u.Unit.LeaseToken)).ToList();
+            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
             var conflicts = outcome.AlreadyCommittedUnits.ToHashSet(StringComparer.Ordinal);
+            var reason = outcome.LostLeases.Count > 0
+                ? $"file rejected: the lease of {outcome.LostLeases.Count} unit(s) was taken over (first {outcome.LostLeases[0]})"
+                : "file rejected: other units were already committed";
             var results = file.Units.Select(u => outcome.Committed || conflicts.Contains(u.Unit.UnitId)
                 ? new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Committed, null, u.Stats.Rows, u.Stats.MediaSeconds)
-                : new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, "file rejected: other units were already committed", 0, 0)).ToList();
+                : new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, reason, 0, 0)).ToList();
             await ReportAsync(results, cancellationToken);
         }
 
@@ -210,13 +214,13 @@ public sealed class JobWorker
         /// Commits with retries (exponential backoff with jitter): the commit is idempotent for the same file, so a
         /// retry after a lost answer finishes the commit instead of leaving a logged file unpublished.
         /// </summary>
-        private async Task<FileCommitOutcome> CommitWithRetriesAsync(string table, FileCommitRequest request, CancellationToken cancellationToken)
+        private async Task<FileCommitOutcome> CommitWithRetriesAsync(string table, FileCommitRequest request, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken)
         {
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    return await worker._coordinator.CommitFileAsync(table, request, cancellationToken);
+                    return await worker._coordinator.CommitFileAsync(table, request, leases, cancellationToken);
                 }
                 catch (Exception ex) when (attempt < MaxCommitAttempts && ex is not (OperationCanceledException or ArgumentException or InvalidOperationException))
                 {

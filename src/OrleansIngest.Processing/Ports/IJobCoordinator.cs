@@ -22,6 +22,9 @@ public enum UnitResultKind
     Failed,
 }
 
+/// <summary>A lease this worker holds and commits under (the unit and the token it was leased with).</summary>
+public sealed record HeldLease(string UnitId, long LeaseToken);
+
 /// <summary>Result of one leased unit.</summary>
 public sealed record UnitResult(string UnitId, long LeaseToken, UnitResultKind Kind, string? Reason, long Rows, double MediaSeconds);
 
@@ -37,8 +40,11 @@ public interface IJobCoordinator
     /// <summary>Reports finished units.</summary>
     Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken = default);
 
-    /// <summary>Commits a staged file through the table's single committer.</summary>
-    Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Commits a staged file through the table's single committer, which rejects it when this worker no longer
+    /// holds one of <paramref name="leases"/> (see <see cref="FileCommitOutcome.LostLeases"/>).
+    /// </summary>
+    Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken = default);
 
     /// <summary>Records a quarantined unit in the table's log.</summary>
     Task QuarantineAsync(string table, QuarantinedUnit unit, string writer, string pipelineVersion, CancellationToken cancellationToken = default);

@@ -36,14 +36,16 @@ internal sealed class GrainJobCoordinator(IGrainFactory grains, string jobId, Jo
             .GroupBy(r => JobPartitions.Of(r.UnitId, work.Partitions))
             .Select(g => Partition(g.Key).ReportAsync(workerId, g.Select(r => new UnitOutcome(r.UnitId, r.LeaseToken, (UnitOutcomeKind)(int)r.Kind, r.Reason, r.Rows, r.MediaSeconds)).ToList())));
 
-    public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, CancellationToken cancellationToken = default)
+    public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var tokens = leases.ToDictionary(l => l.UnitId, l => l.LeaseToken, StringComparer.Ordinal);
         var commit = new FileCommit(
             request.FileName, request.Rows, request.Bytes,
-            request.Units.Select(u => new CommittedUnit(u.UnitId, u.SourceUri, u.SourceETag, u.SourceBytes, u.Rows, u.MediaSeconds)).ToList(),
-            request.Writer, request.PipelineVersion);
+            request.Units.Select(u => new CommittedUnit(u.UnitId, u.SourceUri, u.SourceETag, u.SourceBytes, u.Rows, u.MediaSeconds, tokens[u.UnitId])).ToList(),
+            request.Writer, request.PipelineVersion, jobId, work.Partitions);
         var result = await grains.GetGrain<ITableCommitGrain>(TableKey.Of(work.Spec.OutputRoot, table)).CommitFileAsync(commit);
-        return new FileCommitOutcome(result.Committed, result.Sequence, result.AlreadyCommittedUnits);
+        return new FileCommitOutcome(result.Committed, result.Sequence, result.AlreadyCommittedUnits) { LostLeases = result.LostLeases };
     }
 
     public Task QuarantineAsync(string table, QuarantinedUnit unit, string writer, string pipelineVersion, CancellationToken cancellationToken = default) =>
