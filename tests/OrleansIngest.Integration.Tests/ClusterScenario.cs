@@ -5,6 +5,8 @@ using Azure.Storage.Blobs;
 using OrleansIngest.Processing.Synthetic;
 using OrleansIngest.TestSupport.DuckDb;
 
+using OrleansIngest.TestSupport;
+
 namespace OrleansIngest.Integration.Tests;
 
 /// <summary>Shared steps of the cluster tests: silos as processes, corpus upload, output download.</summary>

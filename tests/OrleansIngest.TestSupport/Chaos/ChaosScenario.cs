@@ -84,7 +84,7 @@ public static class ChaosScenario
             }
 
             var stopwatch = Stopwatch.StartNew();
-            var submitted = await Cli.RunAsync(CliTimeout, submit, cancellationToken);
+            var submitted = await CliRunner.RunAsync(CliTimeout, submit, cancellationToken);
             if (submitted.ExitCode != 0)
             {
                 throw new InvalidOperationException($"submit failed: {submitted}\n{cluster.Diagnostics()}");
@@ -172,11 +172,11 @@ public static class ChaosScenario
         while (deadline.Elapsed < timeout)
         {
             attempts++;
-            Cli.Result result;
+            CliRunner.Result result;
             try
             {
                 var left = timeout - deadline.Elapsed;
-                result = await Cli.RunAsync(left < WaitAttemptTimeout ? left : WaitAttemptTimeout, args, cancellationToken);
+                result = await CliRunner.RunAsync(left < WaitAttemptTimeout ? left : WaitAttemptTimeout, args, cancellationToken);
             }
             catch (TimeoutException ex)
             {
@@ -260,7 +260,7 @@ public static class ChaosScenario
     /// <summary>The silo processes of one cluster, by name; a killed silo is replaced by a new process of the same name.</summary>
     private sealed class Cluster(string connectionString, string id) : IDisposable
     {
-        private readonly Dictionary<string, Cli.Background> _silos = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, CliRunner.BackgroundProcess> _silos = new(StringComparer.Ordinal);
 
         public string Id => id;
 
@@ -272,7 +272,7 @@ public static class ChaosScenario
         {
             lock (_silos)
             {
-                _silos[name] = Cli.Start(
+                _silos[name] = CliRunner.Start(
                     new Dictionary<string, string> { ["OrleansIngest__Jobs__LeaseDuration"] = LeaseDuration.ToString("c", CultureInfo.InvariantCulture) },
                     "silo", "--cluster-connection-string", connectionString, "--cluster-id", id,
                     "--silo-port", FreePort(), "--gateway-port", FreePort(), "--advertised-ip", "127.0.0.1",

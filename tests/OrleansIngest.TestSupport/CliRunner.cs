@@ -1,19 +1,27 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace OrleansIngest.TestSupport.Chaos;
+namespace OrleansIngest.TestSupport;
 
-/// <summary>Runs the <c>orleans-ingest</c> CLI built next to the calling assembly as separate processes.</summary>
-internal static class Cli
+/// <summary>
+/// Runs the real <c>orleans-ingest</c> CLI, built next to the calling assembly, as separate processes: commands
+/// with a timeout, and long-running silos.
+/// </summary>
+public static class CliRunner
 {
     private const int KeptLines = 300;
 
+    /// <summary>How a command ended.</summary>
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
+    /// <summary>Runs a command to its end; kills it (whole tree) and throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public static Task<Result> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, args, CancellationToken.None);
+
+    /// <summary>Runs a command to its end; kills it (whole tree) and throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         using var process = Process.Start(StartInfo(args, new Dictionary<string, string>()))!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
@@ -35,7 +43,11 @@ internal static class Cli
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    public static Background Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+    /// <summary>Starts a long-running command (a silo); the last lines of its output are kept for diagnostics.</summary>
+    public static BackgroundProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts a long-running command with extra environment variables (configuration overrides).</summary>
+    public static BackgroundProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         new(Process.Start(StartInfo(args, environment))!);
 
     private static ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
@@ -64,13 +76,13 @@ internal static class Cli
     }
 
     /// <summary>A long-running process, SIGKILLed (whole tree) on dispose; the last lines of its output are kept.</summary>
-    public sealed class Background : IDisposable
+    public sealed class BackgroundProcess : IDisposable
     {
         private readonly Process _process;
         private readonly Queue<string> _lines = new();
         private bool _disposed;
 
-        internal Background(Process process)
+        internal BackgroundProcess(Process process)
         {
             _process = process;
             _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -79,8 +91,10 @@ internal static class Cli
             _process.BeginErrorReadLine();
         }
 
+        /// <summary>Whether the process has ended (or was disposed).</summary>
         public bool HasExited => _disposed || _process.HasExited;
 
+        /// <summary>The last lines of stdout and stderr, interleaved.</summary>
         public string Output
         {
             get
@@ -92,6 +106,7 @@ internal static class Cli
             }
         }
 
+        /// <summary>Kills the process tree if it still runs.</summary>
         public void Dispose()
         {
             if (_disposed)
