@@ -3,9 +3,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using OrleansIngest.Processing.Synthetic;
-using OrleansIngest.TestSupport.DuckDb;
-
 using OrleansIngest.TestSupport;
+using OrleansIngest.TestSupport.DuckDb;
 
 namespace OrleansIngest.Integration.Tests;
 
