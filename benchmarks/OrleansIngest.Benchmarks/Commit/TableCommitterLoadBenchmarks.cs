@@ -7,21 +7,27 @@ using OrleansIngest.Storage.Local;
 namespace OrleansIngest.Benchmarks.Commit;
 
 /// <summary>
-/// A fresh <see cref="TableCommitter"/> loading a local table of 100,000 committed units in 1,000 log entries
-/// (100 units per file), by replaying every entry or from the checkpoint of the last entry plus a short tail.
+/// A fresh <see cref="TableCommitter"/> loading a local table of 100,000 or 1,000,000 committed units (100 units per
+/// file, one file per log entry), by replaying every entry or from the checkpoint (manifest + parts, as the
+/// committer writes it) of the last whole interval plus a short tail.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Config))]
 public class TableCommitterLoadBenchmarks
 {
-    private const int Entries = 1_000;
     private const int UnitsPerEntry = 100;
 
     private string _root = "";
 
+    /// <summary>Committed units in the table.</summary>
+    [Params(100_000, 1_000_000)]
+    public int Units { get; set; }
+
     /// <summary>Entries written after the last checkpoint (the tail a loader still replays).</summary>
     [Params(0, 10)]
     public int Tail { get; set; }
+
+    private int Entries => Units / UnitsPerEntry;
 
     [GlobalSetup]
     public void Setup()
@@ -51,7 +57,6 @@ public class TableCommitterLoadBenchmarks
     private async Task WriteTableAsync(string root, bool checkpoint)
     {
         var store = new LocalTableStore(root);
-        var state = new CommitLogState();
         var start = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
         var total = Entries + Tail;
         for (var sequence = 0; sequence < total; sequence++)
@@ -68,10 +73,11 @@ public class TableCommitterLoadBenchmarks
                 Files = [new LoggedFile($"part-{sequence:D6}.parquet", 2_000, 256L << 20, units)],
             };
             await store.TryCreateLogEntryAsync(sequence, entry.ToUtf8Json());
-            state.Apply(entry);
             if (checkpoint && sequence == Entries - 1)
             {
-                await store.TryCreateCheckpointAsync(sequence, state.ToCheckpoint().ToUtf8Json());
+                var writer = new TableCommitter(store, TimeProvider.System);
+                await writer.RefreshAsync();
+                await writer.WriteCheckpointAsync();
             }
         }
     }

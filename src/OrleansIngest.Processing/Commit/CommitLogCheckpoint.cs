@@ -14,7 +14,8 @@ public sealed record CheckpointFile(
 /// <summary>
 /// The folded state of a table's commit log as of entry <see cref="Sequence"/> inclusive
 /// (<c>_ingest/log/NNNNNNNNNNNNNNNNNNNN.checkpoint.json</c>). It is a cache of the entries, which stay the
-/// truth: a checkpoint that does not parse or does not add up is never used.
+/// truth: a checkpoint that does not parse or does not add up is never used. As stored (format 2) the files are
+/// in <see cref="Parts"/> (see <see cref="CheckpointParts"/>); in memory, and in format 1, they are inline.
 /// </summary>
 /// <remarks>
 /// Committed units map to the file that first named them, so the map is rebuilt from <see cref="Files"/> in
@@ -22,11 +23,14 @@ public sealed record CheckpointFile(
 /// </remarks>
 public sealed record CommitLogCheckpoint
 {
-    /// <summary>The only format this build reads and writes.</summary>
-    public const int CurrentFormat = 1;
+    /// <summary>Format with the files inline: the in-memory form, and what earlier builds stored.</summary>
+    public const int InlineFormat = 1;
+
+    /// <summary>Format with the files in parts: what this build stores. It reads both.</summary>
+    public const int PartsFormat = 2;
 
     /// <summary>Format version of the checkpoint.</summary>
-    [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
+    [JsonPropertyName("format")] public int Format { get; init; } = InlineFormat;
 
     /// <summary>Last log entry folded into the checkpoint.</summary>
     [JsonPropertyName("sequence")] public long Sequence { get; init; }
@@ -43,8 +47,11 @@ public sealed record CommitLogCheckpoint
     /// <summary>Number of distinct committed units.</summary>
     [JsonPropertyName("committed_units")] public int CommittedUnitCount { get; init; }
 
-    /// <summary>Committed data files in commit order.</summary>
+    /// <summary>Committed data files in commit order (inline: in memory, or a format 1 checkpoint).</summary>
     [JsonPropertyName("files")] public IReadOnlyList<CheckpointFile> Files { get; init; } = [];
+
+    /// <summary>The parts holding the files, in entry order (a stored format 2 checkpoint).</summary>
+    [JsonPropertyName("parts")] public IReadOnlyList<CheckpointPartRef> Parts { get; init; } = [];
 
     /// <summary>Units quarantined and neither committed nor released later, ordered by id.</summary>
     [JsonPropertyName("quarantined")] public IReadOnlyList<QuarantinedUnit> Quarantined { get; init; } = [];
@@ -76,12 +83,19 @@ public sealed record CommitLogCheckpoint
             throw new InvalidDataException($"Commit log checkpoint {sequence} records sequence {checkpoint?.Sequence}.");
         }
 
-        if (checkpoint.Format != CurrentFormat)
+        if (checkpoint.Format is not (InlineFormat or PartsFormat))
         {
-            throw new InvalidDataException($"Commit log checkpoint {sequence} has format {checkpoint.Format}; this build reads format {CurrentFormat}.");
+            throw new InvalidDataException($"Commit log checkpoint {sequence} has format {checkpoint.Format}; this build reads formats {InlineFormat} and {PartsFormat}.");
         }
 
         // System.Text.Json leaves a list null when the document says null; treat that as damage, not as empty.
+        if (checkpoint.Parts is null || checkpoint.Parts.Any(p => p is null || p.Sha256 is null)
+            || (checkpoint.Format == InlineFormat && checkpoint.Parts.Count > 0)
+            || (checkpoint.Format == PartsFormat && (checkpoint.Parts.Count == 0 || checkpoint.Files is not { Count: 0 })))
+        {
+            throw new InvalidDataException($"Commit log checkpoint {sequence} has damaged part references (format {checkpoint.Format}).");
+        }
+
         if (checkpoint.Files is null || checkpoint.Quarantined is null || checkpoint.Files.Any(f => f is null || f.Path is null || f.Units is null || f.Units.Any(u => u is null || u.UnitId is null))
             || checkpoint.Quarantined.Any(q => q is null || q.UnitId is null))
         {

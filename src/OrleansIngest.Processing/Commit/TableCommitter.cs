@@ -21,8 +21,9 @@ public sealed record FileCommitOutcome(bool Committed, long Sequence, IReadOnlyL
 /// exists. Safe against concurrent committers (a lost put-if-absent race re-reads the log and re-checks), but
 /// meant to be driven by one owner per table (the table's commit grain) so that races are rare.
 /// <para>
-/// Every <see cref="CheckpointInterval"/> entries the committer also writes a checkpoint (the folded state), so a
-/// fresh committer or reader loads the latest checkpoint and only the entries after it. Entries are never
+/// Every <see cref="CheckpointInterval"/> entries the committer also writes a checkpoint (the folded state, its
+/// files in immutable parts shared between checkpoints: <see cref="CheckpointParts"/>), so a fresh committer or
+/// reader loads the latest checkpoint and only the entries after it. Entries are never
 /// deleted here: readers and audit use them, and they stay the truth when a checkpoint is damaged. A future
 /// vacuum may delete entries below the latest verified checkpoint.
 /// </para>
@@ -33,6 +34,9 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
 
     // The entry that logged each committed file, so that a commit retried after its append is recognised.
     private readonly Dictionary<string, (long Sequence, LoggedFile File)> _loggedFiles = new(StringComparer.Ordinal);
+
+    // Checkpoint parts known to be stored with the bytes this log gives (loaded or written by this committer).
+    private readonly HashSet<(long First, long Last)> _storedParts = [];
     private bool _loaded;
 
     /// <summary>The table state folded from the log as far as this committer has read it.</summary>
@@ -283,8 +287,26 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             return false;
         }
 
-        var checkpoint = State.ToCheckpoint();
-        return await store.TryCreateCheckpointAsync(checkpoint.Sequence, checkpoint.ToUtf8Json(), cancellationToken);
+        var (manifest, parts) = CheckpointParts.Split(State.ToCheckpoint(), CheckpointInterval);
+        foreach (var (part, content) in parts)
+        {
+            // Parts before the newest are usually those of the previous checkpoint: already stored, not rewritten.
+            if (_storedParts.Contains((part.First, part.Last)))
+            {
+                continue;
+            }
+
+            if (!await store.TryCreateCheckpointPartAsync(part.First, part.Last, content, cancellationToken))
+            {
+                CheckpointWarning = $"Checkpoint part {part.First}-{part.Last} of {store.TableUri} holds other bytes than the log gives; checkpoint {manifest.Sequence} was not written.";
+                return false;
+            }
+
+            _storedParts.Add((part.First, part.Last));
+        }
+
+        // The manifest goes last, so a checkpoint is never visible before all of its parts are.
+        return await store.TryCreateCheckpointAsync(manifest.Sequence, manifest.ToUtf8Json(), cancellationToken);
     }
 
     private async Task CheckpointIfDueAsync(CancellationToken cancellationToken)
@@ -315,9 +337,18 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
         {
             before = found.Sequence;
             CommitLogState state;
+            IReadOnlyList<CheckpointPartRef> parts;
             try
             {
-                state = CommitLogState.FromCheckpoint(CommitLogCheckpoint.Parse(found.Sequence, found.Content));
+                var checkpoint = CommitLogCheckpoint.Parse(found.Sequence, found.Content);
+                parts = checkpoint.Parts;
+                if (checkpoint.Format == CommitLogCheckpoint.PartsFormat)
+                {
+                    var contents = await Task.WhenAll(parts.Select(p => store.ReadCheckpointPartAsync(p.First, p.Last, cancellationToken)));
+                    checkpoint = CheckpointParts.Assemble(checkpoint, contents);
+                }
+
+                state = CommitLogState.FromCheckpoint(checkpoint);
             }
             catch (InvalidDataException ex)
             {
@@ -342,6 +373,11 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
 
             State = state;
             LoadedCheckpoint = found.Sequence;
+            foreach (var part in parts)
+            {
+                _storedParts.Add((part.First, part.Last));
+            }
+
             for (var i = 0; i < state.Files.Count; i++)
             {
                 _loggedFiles.TryAdd(state.Files[i].Path, (state.FileSequence(i), state.Files[i]));

@@ -56,6 +56,16 @@ public interface ITableStore
     /// none. Callers pass the sequence of a checkpoint they found damaged to fall back to the previous one.
     /// </summary>
     Task<(long Sequence, byte[] Content)?> ReadLatestCheckpointAsync(long beforeSequence = long.MaxValue, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates the checkpoint part covering log entries <paramref name="first"/>..<paramref name="last"/> if it does not
+    /// exist yet (put-if-absent, never visible half written). Returns true when the part now holds exactly these
+    /// bytes (created, or already there with them), false when it holds other bytes.
+    /// </summary>
+    Task<bool> TryCreateCheckpointPartAsync(long first, long last, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the checkpoint part covering <paramref name="first"/>..<paramref name="last"/>, or null when it does not exist.</summary>
+    Task<byte[]?> ReadCheckpointPartAsync(long first, long last, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Resolves table and source locations (local paths, <c>file://</c> or blob URLs) to stores.</summary>

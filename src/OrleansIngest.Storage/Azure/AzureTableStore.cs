@@ -42,6 +42,7 @@ public sealed record AzureTableStoreOptions
 public sealed class AzureTableStore : ITableStore
 {
     private const string LogFolder = "_ingest/log/";
+    private const string PartsFolder = "_ingest/checkpoint-parts/";
     private const string CheckpointSuffix = ".checkpoint.json";
 
     private readonly BlobContainerClient _container;
@@ -281,6 +282,15 @@ public sealed class AzureTableStore : ITableStore
         return null;
     }
 
+    /// <inheritdoc />
+    /// <remarks>As with checkpoints, a 409/412 answer is read back: equal bytes count as created.</remarks>
+    public Task<bool> TryCreateCheckpointPartAsync(long first, long last, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        TryPutIfAbsentAsync(PartName(first, last), content, "Checkpoint part", _options.MaxCheckpointBytes, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<byte[]?> ReadCheckpointPartAsync(long first, long last, CancellationToken cancellationToken = default) =>
+        TryReadBoundedAsync(PartName(first, last), string.Create(CultureInfo.InvariantCulture, $"Checkpoint part {first}-{last}"), _options.MaxCheckpointBytes, cancellationToken);
+
     private async Task<bool> TryPutIfAbsentAsync(string blobName, ReadOnlyMemory<byte> content, string what, int maxBytes, CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken);
@@ -414,6 +424,13 @@ public sealed class AzureTableStore : ITableStore
 
     private string LogName(long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{_tablePrefix}{LogFolder}{sequence:D20}.json");
+
+    private string PartName(long first, long last)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(last, first);
+        return string.Create(CultureInfo.InvariantCulture, $"{_tablePrefix}{PartsFolder}{first:D20}-{last:D20}.json");
+    }
 
     private string CheckpointName(long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{_tablePrefix}{LogFolder}{sequence:D20}{CheckpointSuffix}");

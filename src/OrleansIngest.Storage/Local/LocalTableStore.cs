@@ -16,6 +16,7 @@ public sealed class LocalTableStore : ITableStore
     private readonly string _root;
     private readonly string _staging;
     private readonly string _log;
+    private readonly string _parts;
 
     /// <summary>Creates the store for the table folder <paramref name="tableRoot"/> (created if missing).</summary>
     public LocalTableStore(string tableRoot)
@@ -23,6 +24,7 @@ public sealed class LocalTableStore : ITableStore
         _root = Path.GetFullPath(tableRoot);
         _staging = Path.Combine(_root, "_ingest", "staging");
         _log = Path.Combine(_root, "_ingest", "log");
+        _parts = Path.Combine(_root, "_ingest", "checkpoint-parts");
         Directory.CreateDirectory(_staging);
         Directory.CreateDirectory(_log);
         TableUri = LocalPaths.ToUri(_root);
@@ -187,6 +189,40 @@ public sealed class LocalTableStore : ITableStore
     private string PublishedPath(string fileName) => Path.Combine(_root, ValidName(fileName));
 
     private string LogPath(long sequence) => Path.Combine(_log, string.Create(CultureInfo.InvariantCulture, $"{sequence:D20}.json"));
+
+    /// <inheritdoc />
+    public async Task<bool> TryCreateCheckpointPartAsync(long first, long last, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_parts);
+        var path = PartPath(first, last);
+        if (await TryCreateExclusiveAsync(path, content, cancellationToken))
+        {
+            return true;
+        }
+
+        // Parts are deterministic: the same range written by another committer has the same bytes.
+        return (await File.ReadAllBytesAsync(path, cancellationToken)).AsSpan().SequenceEqual(content.Span);
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]?> ReadCheckpointPartAsync(long first, long last, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(PartPath(first, last), cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private string PartPath(long first, long last)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(last, first);
+        return Path.Combine(_parts, string.Create(CultureInfo.InvariantCulture, $"{first:D20}-{last:D20}.json"));
+    }
 
     private string CheckpointPath(long sequence) => Path.Combine(_log, string.Create(CultureInfo.InvariantCulture, $"{sequence:D20}{CheckpointSuffix}"));
 

@@ -56,7 +56,7 @@ public sealed class CommitLogCheckpointTests
         var checkpoint = state.ToCheckpoint();
 
         Assert.Equal(1, checkpoint.Sequence);
-        Assert.Equal(CommitLogCheckpoint.CurrentFormat, checkpoint.Format);
+        Assert.Equal(CommitLogCheckpoint.InlineFormat, checkpoint.Format);
         Assert.Equal(2, checkpoint.CommittedUnitCount);
         Assert.Equal(4, checkpoint.RowCount);
         Assert.Equal(0, Assert.Single(checkpoint.Files).Sequence);

@@ -11,6 +11,10 @@ namespace OrleansIngest.Storage.Tests.Commit;
 public sealed class CountingTableStore(ITableStore inner, bool hideCheckpoints = false) : ITableStore
 {
     private readonly ConcurrentQueue<long> _entriesRead = new();
+    private readonly ConcurrentQueue<(long First, long Last)> _partsCreated = new();
+
+    /// <summary>Ranges of the checkpoint parts this store was asked to create, in order.</summary>
+    public IReadOnlyList<(long First, long Last)> PartsCreated => [.. _partsCreated];
 
     /// <summary>Sequences of the log entries read, in the order they were read.</summary>
     public IReadOnlyList<long> EntriesRead => [.. _entriesRead];
@@ -48,4 +52,13 @@ public sealed class CountingTableStore(ITableStore inner, bool hideCheckpoints =
 
     public Task<(long Sequence, byte[] Content)?> ReadLatestCheckpointAsync(long beforeSequence = long.MaxValue, CancellationToken cancellationToken = default) =>
         hideCheckpoints ? Task.FromResult<(long, byte[])?>(null) : inner.ReadLatestCheckpointAsync(beforeSequence, cancellationToken);
+
+    public Task<bool> TryCreateCheckpointPartAsync(long first, long last, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        _partsCreated.Enqueue((first, last));
+        return hideCheckpoints ? Task.FromResult(false) : inner.TryCreateCheckpointPartAsync(first, last, content, cancellationToken);
+    }
+
+    public Task<byte[]?> ReadCheckpointPartAsync(long first, long last, CancellationToken cancellationToken = default) =>
+        hideCheckpoints ? Task.FromResult<byte[]?>(null) : inner.ReadCheckpointPartAsync(first, last, cancellationToken);
 }

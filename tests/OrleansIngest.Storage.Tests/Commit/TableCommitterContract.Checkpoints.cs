@@ -32,8 +32,11 @@ public abstract partial class TableCommitterContract
         {
             var stored = await table.OpenStore().ReadLatestCheckpointAsync(sequence + 1);
             Assert.Equal(sequence, stored?.Sequence);
+            var manifest = CommitLogCheckpoint.Parse(sequence, stored!.Value.Content);
+            Assert.Equal(CommitLogCheckpoint.PartsFormat, manifest.Format);
+            var parts = await Task.WhenAll(manifest.Parts.Select(p => table.OpenStore().ReadCheckpointPartAsync(p.First, p.Last)));
             var prefix = await ReplayAsync(table.OpenStore(), sequence);
-            Assert.Equal(Encoding.UTF8.GetString(prefix.ToCheckpoint().ToUtf8Json()), Encoding.UTF8.GetString(stored!.Value.Content));
+            Assert.Equal(Encoding.UTF8.GetString(prefix.ToCheckpoint().ToUtf8Json()), Encoding.UTF8.GetString(CheckpointParts.Assemble(manifest, parts).ToUtf8Json()));
         }
     }
 
@@ -177,6 +180,69 @@ public abstract partial class TableCommitterContract
         Assert.True(retried.Committed);
         Assert.Equal(0, retried.Sequence);
         Assert.Equal(["part-a.parquet", "part-b.parquet"], await table.PublishedFilesAsync());
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("hash")]
+    public async Task Checkpoint_MissingOrDamagedPartFallsBackToReplayWithTheSameState(string damage)
+    {
+        await using var table = await CreateTableAsync();
+        var writer = new TableCommitter(table.OpenStore(), _time) { CheckpointInterval = 1_000 };
+        await RandomHistoryAsync(writer, new Random(6), operations: 14);
+        var (manifest, parts) = CheckpointParts.Split(writer.State.ToCheckpoint(), interval: 4);
+        var store = table.OpenStore();
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var (part, content) = parts[i];
+            if (i == parts.Count - 1)
+            {
+                if (damage == "missing")
+                {
+                    continue;
+                }
+
+                content = [.. content];
+                content[^2] = (byte)' ';
+            }
+
+            Assert.True(await store.TryCreateCheckpointPartAsync(part.First, part.Last, content));
+        }
+
+        Assert.True(await store.TryCreateCheckpointAsync(manifest.Sequence, manifest.ToUtf8Json()));
+
+        var fresh = new TableCommitter(table.OpenStore(), _time);
+        await fresh.RefreshAsync();
+
+        Assert.True(parts.Count >= 2, $"{parts.Count} parts");
+        Assert.Null(fresh.LoadedCheckpoint);
+        Assert.Contains(damage == "missing" ? "does not exist" : "hash", fresh.CheckpointWarning, StringComparison.Ordinal);
+        AssertSameState(writer.State, fresh.State);
+    }
+
+    [Fact]
+    public async Task Checkpoint_LaterCheckpointsReuseTheStoredPartsOfEarlierOnes()
+    {
+        await using var table = await CreateTableAsync();
+        var store = new CountingTableStore(table.OpenStore());
+        var committer = new TableCommitter(store, _time) { CheckpointInterval = 1 };
+        for (var i = 0; i < 16; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await StageAsync(store, $"part-{i:D2}.parquet");
+            await committer.CommitFileAsync(Request($"part-{i:D2}.parquet", $"u{i}"));
+        }
+
+        var fresh = new TableCommitter(table.OpenStore(), _time);
+        await fresh.RefreshAsync();
+
+        // One checkpoint per entry. Written whole, they would hold 1 + 2 + ... + 16 = 136 entries' files; in parts,
+        // each range is written once and the 16 checkpoints share them.
+        Assert.Equal(store.PartsCreated.Count, store.PartsCreated.Distinct().Count());
+        Assert.True(store.PartsCreated.Sum(p => p.Last - p.First + 1) <= 16 * 5, string.Join(", ", store.PartsCreated));
+        Assert.Equal(15, fresh.LoadedCheckpoint);
+        Assert.Equal(16, fresh.State.CommittedUnitCount);
+        Assert.Null(fresh.CheckpointWarning);
     }
 
     private static void AssertSameState(CommitLogState expected, CommitLogState actual)
