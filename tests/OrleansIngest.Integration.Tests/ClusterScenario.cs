@@ -39,7 +39,7 @@ internal static class ClusterScenario
             var local = Path.Combine(folder, blob.Name);
             Directory.CreateDirectory(Path.GetDirectoryName(local)!);
             await output.GetBlobClient(blob.Name).DownloadToAsync(local);
-            if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+            if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal) && !blob.Name.EndsWith(".checkpoint.json", StringComparison.Ordinal))
             {
                 using var entry = JsonDocument.Parse(await File.ReadAllTextAsync(local));
                 writers.Add(entry.RootElement.GetProperty("writer").GetString()!.Split('/')[0]);
@@ -60,7 +60,7 @@ internal static class ClusterScenario
         {
             await foreach (var blob in output.GetBlobsAsync())
             {
-                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal))
+                if (blob.Name.Contains("/_ingest/log/", StringComparison.Ordinal) && !blob.Name.EndsWith(".checkpoint.json", StringComparison.Ordinal))
                 {
                     return;
                 }

@@ -132,4 +132,59 @@ public sealed class ClusterTests(AzuriteFixture azurite) : IClassFixture<Azurite
             }
         }
     }
+
+    [Fact]
+    public async Task EverySiloKilledMidJob_FreshSilosRecoverTheJobFromDurableStateAndEveryFileLandsExactlyOnce()
+    {
+        using var temp = new TempDirectory("oi-restart-all");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var manifest = CorpusGenerator.Generate(temp.Combine("corpus"), new CorpusSettings(AudioMinutes: 8, SensorFiles: 4, BadFiles: 2, Seed: 35));
+        var source = await ClusterScenario.UploadAsync(azurite.ConnectionString, manifest, temp.Combine("corpus"), $"restart-in-{run}", "");
+        var output = new BlobContainerClient(azurite.ConnectionString, $"restart-out-{run}");
+        await output.CreateAsync();
+        var clusterId = $"restart-{run}";
+        var environment = new Dictionary<string, string> { ["OrleansIngest__Jobs__LeaseDuration"] = "00:00:15" };
+        CliRunner.BackgroundProcess StartSilo(string name) => ClusterScenario.StartSilo(azurite.ConnectionString, clusterId, name, environment);
+        string[] submitArgs =
+        [
+            "submit", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", clusterId, "--job-id", $"restart-{run}",
+            "--source", azurite.ContainerUrl(source.Name), "--output", azurite.ContainerUrl(output.Name),
+        ];
+        var before = new List<CliRunner.BackgroundProcess> { StartSilo("before-a"), StartSilo("before-b") };
+        var after = new List<CliRunner.BackgroundProcess>();
+        try
+        {
+            var submitted = await CliRunner.RunAsync(SubmitTimeout, submitArgs);
+            Assert.True(submitted.ExitCode == 0, submitted + before[0].Output);
+            await ClusterScenario.WaitForFirstCommitAsync(output, TimeSpan.FromMinutes(3));
+
+            // The whole cluster dies without warning: nothing survives in memory. The fresh silos know the job only
+            // from its durable grain state (listing checkpoint, partitions' unsettled units) and the tables' logs.
+            foreach (var silo in before)
+            {
+                silo.Dispose();
+            }
+
+            after.Add(StartSilo("after-a"));
+            after.Add(StartSilo("after-b"));
+            var waited = await CliRunner.RunAsync(SubmitTimeout, [.. submitArgs, "--wait"]);
+            Assert.True(waited.ExitCode == 0, waited + string.Join("\n--- silo\n", after.Select(s => s.Output)));
+
+            var downloaded = temp.Combine("out");
+            var (writers, quarantined) = await ClusterScenario.DownloadAsync(output, downloaded);
+
+            await ClusterScenario.AssertEveryGoodFileOnceAsync(manifest, source, downloaded);
+            Assert.True(writers.Overlaps(["after-a", "after-b"]), $"writers: {string.Join(", ", writers)}");
+            Assert.Equal(
+                manifest.OfKind(CorpusFileKind.Bad).Select(f => source.GetBlobClient(f.RelativePath).Uri.AbsoluteUri).Order(),
+                quarantined.Keys.Order());
+        }
+        finally
+        {
+            foreach (var silo in before.Concat(after))
+            {
+                silo.Dispose();
+            }
+        }
+    }
 }
