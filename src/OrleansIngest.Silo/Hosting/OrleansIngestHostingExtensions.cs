@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Grains;
 using OrleansIngest.Processing.Inference;
@@ -30,11 +31,16 @@ public static class OrleansIngestHostingExtensions
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new ChaosStorageFaults(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.ChaosFaultRate,
+            sp.GetRequiredService<ILogger<ChaosStorageFaults>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ChaosStorageFaults>());
         services.AddSingleton<IStorageResolver>(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return new StorageResolver(new AzureStorageSettings(storage.ConnectionString, storage.SasToken, storage.UseDefaultAzureCredential));
+            var settings = new AzureStorageSettings(storage.ConnectionString, storage.SasToken, storage.UseDefaultAzureCredential);
+            return new StorageResolver(new AzureBlobClientFactory(settings, sp.GetRequiredService<ChaosStorageFaults>().ClientOptions()));
         });
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>

@@ -42,6 +42,9 @@ public sealed record ChaosReport
     /// <summary>SIGKILLs delivered.</summary>
     public int Kills { get; init; }
 
+    /// <summary>Storage faults (lost responses, 503s) the silos reported injecting.</summary>
+    public long StorageFaults { get; init; }
+
     /// <summary>From submit to completion.</summary>
     public TimeSpan JobWallTime { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record ChaosReport
         text.AppendLine(inv, $"| job | {JobOutcome} |");
         text.AppendLine(inv, $"| wall time (submit → completed) | {JobWallTime.TotalSeconds:0.0} s |");
         text.AppendLine(inv, $"| kills (SIGKILL + restart) | {Kills} ({SilosStarted} silo processes started) |");
+        text.AppendLine(inv, $"| storage faults injected (lost responses, 503s) | {StorageFaults} |");
         text.AppendLine(inv, $"| units/s | {(JobWallTime > TimeSpan.Zero ? Units / JobWallTime.TotalSeconds : 0):0.0} ({Units} units) |");
         AppendList(text, "lost", Lost);
         AppendList(text, "duplicated", Duplicated);

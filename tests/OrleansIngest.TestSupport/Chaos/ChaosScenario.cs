@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using OrleansIngest.TestSupport.Azurite;
 using OrleansIngest.TestSupport.DuckDb;
@@ -20,14 +21,17 @@ namespace OrleansIngest.TestSupport.Chaos;
 /// <param name="BadRatio">Share of seeded broken files.</param>
 /// <param name="Timeout">Give up waiting for the job after this long.</param>
 /// <param name="MaxKills">Stop killing after this many (bounds a CI run on a slow machine); unlimited by default.</param>
-public sealed record ChaosSettings(int Files, int Silos, TimeSpan KillEvery, int Seed, double BadRatio, TimeSpan Timeout, int MaxKills = int.MaxValue);
+/// <param name="StorageFaultRate">
+/// Probability that a silo's data-plane write loses its response (after it landed) or a read gets a 503; 0 for none.
+/// </param>
+public sealed record ChaosSettings(int Files, int Silos, TimeSpan KillEvery, int Seed, double BadRatio, TimeSpan Timeout, int MaxKills = int.MaxValue, double StorageFaultRate = 0);
 
 /// <summary>
 /// A job over many small files on a cluster of silo processes (Azure Table membership on Azurite) while a
 /// random silo is SIGKILLed and restarted every few seconds; then the output is downloaded and reconciled by
 /// DuckDB. Used by the chaos runner (<c>benchmarks/OrleansIngest.Chaos</c>) and the CI chaos test.
 /// </summary>
-public static class ChaosScenario
+public static partial class ChaosScenario
 {
     /// <summary>Leases expire quickly so that a killed silo's units come back within the run.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(10);
@@ -69,7 +73,7 @@ public static class ChaosScenario
             }
             """), cancellationToken);
 
-        var cluster = new Cluster(azurite.ConnectionString, $"chaos-{run}");
+        var cluster = new Cluster(azurite.ConnectionString, $"chaos-{run}", settings.StorageFaultRate);
         string[] submit =
         [
             "submit", "--cluster-connection-string", azurite.ConnectionString, "--cluster-id", cluster.Id, "--job-id", $"chaos-{run}",
@@ -97,7 +101,7 @@ public static class ChaosScenario
             var wall = stopwatch.Elapsed;
             await done.CancelAsync();
             await chaos;
-            log.WriteLine($"job {outcome} after {wall.TotalSeconds:0.0} s, {cluster.Kills} kills");
+            log.WriteLine($"job {outcome} after {wall.TotalSeconds:0.0} s, {cluster.Kills} kills, {cluster.StorageFaults} storage faults injected");
             if (!completed)
             {
                 log.WriteLine(cluster.Diagnostics());
@@ -112,6 +116,7 @@ public static class ChaosScenario
                 JobWallTime = wall,
                 Kills = cluster.Kills,
                 SilosStarted = cluster.Started,
+                StorageFaults = cluster.StorageFaults,
                 Units = corpus.Count(f => f.Kind != ChaosFileKind.Skip),
             };
         }
@@ -258,8 +263,10 @@ public static class ChaosScenario
     private static string Tail(string text) => text.Length <= 2000 ? text : "…" + text[^2000..];
 
     /// <summary>The silo processes of one cluster, by name; a killed silo is replaced by a new process of the same name.</summary>
-    private sealed class Cluster(string connectionString, string id) : IDisposable
+    private sealed partial class Cluster(string connectionString, string id, double storageFaultRate) : IDisposable
     {
+        private long _faultsOfEndedSilos;
+
         private readonly Dictionary<string, CliRunner.BackgroundProcess> _silos = new(StringComparer.Ordinal);
 
         public string Id => id;
@@ -268,12 +275,28 @@ public static class ChaosScenario
 
         public int Started { get; private set; }
 
+        /// <summary>Storage faults the silos reported injecting (each process's last report, summed).</summary>
+        public long StorageFaults
+        {
+            get
+            {
+                lock (_silos)
+                {
+                    return _faultsOfEndedSilos + _silos.Values.Sum(s => LastFaultReport(s.Output));
+                }
+            }
+        }
+
         public void Start(string name)
         {
             lock (_silos)
             {
                 _silos[name] = CliRunner.Start(
-                    new Dictionary<string, string> { ["OrleansIngest__Jobs__LeaseDuration"] = LeaseDuration.ToString("c", CultureInfo.InvariantCulture) },
+                    new Dictionary<string, string>
+                    {
+                        ["OrleansIngest__Jobs__LeaseDuration"] = LeaseDuration.ToString("c", CultureInfo.InvariantCulture),
+                        ["OrleansIngest__Storage__ChaosFaultRate"] = storageFaultRate.ToString(CultureInfo.InvariantCulture),
+                    },
                     "silo", "--cluster-connection-string", connectionString, "--cluster-id", id,
                     "--silo-port", FreePort(), "--gateway-port", FreePort(), "--advertised-ip", "127.0.0.1",
                     "--name", name, "--lanes", "1", "--storage-connection-string", connectionString);
@@ -287,9 +310,20 @@ public static class ChaosScenario
             {
                 var silo = _silos[name];
                 silo.Dispose();
+                _faultsOfEndedSilos += LastFaultReport(silo.Output);
                 Kills++;
                 Start(name);
             }
+        }
+
+        [GeneratedRegex(@"chaos: (\d+) storage faults injected")]
+        private static partial Regex FaultReport();
+
+        // "chaos: N storage faults injected", as ChaosStorageFaults logs it every few seconds; the last one counts.
+        private static long LastFaultReport(string output)
+        {
+            var matches = FaultReport().Matches(output);
+            return matches.Count == 0 ? 0 : long.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
         public string Diagnostics()
