@@ -57,8 +57,10 @@ internal sealed partial class FfmpegDiagnostics
     {
         lock (_tail)
         {
-            var lines = _tail.Where(l => !l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("Stream mapping", StringComparison.Ordinal));
-            var text = string.Join(" | ", lines).Trim();
+            // The stream dump is noise in a reason; the error lines are what explain a failure.
+            var lines = _tail.Where(l => !l.StartsWith(' ') && !l.StartsWith("Stream mapping", StringComparison.Ordinal)
+                && !l.StartsWith("Input #", StringComparison.Ordinal) && !l.StartsWith("Output #", StringComparison.Ordinal));
+            var text = ContextAddress().Replace(string.Join(" | ", lines), "").Trim();
             return text.Length == 0 ? _head.ToString().Trim() : text;
         }
     }
@@ -81,6 +83,9 @@ internal sealed partial class FfmpegDiagnostics
 
         }
     }
+
+    [GeneratedRegex(@" @ 0x[0-9a-f]+", RegexOptions.CultureInvariant)]
+    private static partial Regex ContextAddress();
 
     [GeneratedRegex(@"^\s*Stream #0:\d+\S*: Audio: ([A-Za-z0-9_]+)", RegexOptions.CultureInvariant)]
     private static partial Regex AudioStreamLine();
