@@ -57,6 +57,17 @@ internal static class EncodedMedia
         return path;
     });
 
+    /// <summary>A short (0.4 s) mono tone-and-noise clip encoded as <paramref name="format"/>, for mutation tests.</summary>
+    public static Task<byte[]> ShortClipAsync(string format) => CachedBytes("short-" + format, async () =>
+    {
+        var (extension, arguments) = Formats[format];
+        var path = Path.Combine(Folder, "short-" + format + extension);
+        await ReferenceTools.FfmpegAsync(
+            ["-f", "lavfi", "-i", "sine=frequency=700:sample_rate=22050:duration=0.4", "-f", "lavfi", "-i", "anoisesrc=d=0.4:r=22050:a=0.1:seed=7",
+             "-filter_complex", "amix=inputs=2", "-ac", "1", .. arguments.Select(a => a == "192k" ? "64k" : a), path]);
+        return await File.ReadAllBytesAsync(path);
+    });
+
     /// <summary>A logarithmic sine sweep from <paramref name="from"/> to <paramref name="to"/> Hz over <paramref name="seconds"/>.</summary>
     public static float Sweep(int index, int rate, double from, double to, double seconds)
     {
@@ -64,6 +75,11 @@ internal static class EncodedMedia
         var k = Math.Log(to / from) / seconds;
         return (float)Math.Sin(2 * Math.PI * from * (Math.Exp(k * t) - 1) / k);
     }
+
+    private static readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> Bytes = new(StringComparer.Ordinal);
+
+    private static Task<byte[]> CachedBytes(string key, Func<Task<byte[]>> create) =>
+        Bytes.GetOrAdd(key, _ => new Lazy<Task<byte[]>>(create)).Value;
 
     private static Task<string> Cached(string key, Func<Task<string>> create) =>
         Files.GetOrAdd(key, _ => new Lazy<Task<string>>(create)).Value;
