@@ -86,6 +86,11 @@ public sealed class FfmpegAudioSourceTests : IDisposable
             echo $$ > '{pidFile}'
             {behaviour}
             """);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The stand-in ffmpeg is a POSIX shell script.");
+        }
+
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return (path, pidFile);
     }
