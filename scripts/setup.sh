@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need beyond the .NET SDK: Node.js/npm (model fetch, DuckDB reader),
-# espeak-ng (real speech for VAD tests). Idempotent; safe to run on every invocation.
+# ffmpeg (decodes M4A/MP4/AAC at run time; reference decoder in the format tests), espeak-ng (real speech for
+# VAD tests), sox (reference resampler in the format tests). Idempotent; safe to run on every invocation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" ]]; then
   command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+  command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 fi
 if (( ${#need_apt[@]} > 0 )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -39,9 +39,31 @@ internal sealed class ForwardStreamReader : IDisposable
     /// <summary>Bytes read from the stream and not yet consumed.</summary>
     public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
 
+    /// <summary>The same bytes as <see cref="Buffered"/>, for asynchronous writers.</summary>
+    public ReadOnlyMemory<byte> BufferedMemory => _buffer.AsMemory(_start, _end - _start);
+
     public int BufferedCount => _end - _start;
 
     public int Capacity => _buffer.Length;
+
+    /// <summary>
+    /// Grows the buffer so that <see cref="EnsureAsync"/> can hold at least <paramref name="capacity"/> bytes
+    /// (a decoder whose largest unit, e.g. a FLAC frame, exceeds the default block). Buffered bytes are kept.
+    /// </summary>
+    public void EnsureCapacity(int capacity)
+    {
+        if (capacity <= _buffer.Length)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(capacity);
+        Buffer.BlockCopy(_buffer, _start, larger, 0, _end - _start);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _end -= _start;
+        _start = 0;
+        _buffer = larger;
+    }
 
     public void Advance(int count)
     {

@@ -72,6 +72,10 @@ public static class WavDecoder
         }
     }
 
+    /// <summary>Parses the header at the reader's position (its start); the source owns the reader on success.</summary>
+    internal static async ValueTask<IAudioSource> OpenAsync(ForwardStreamReader reader, CancellationToken cancellationToken) =>
+        await ParseHeaderAsync(reader, cancellationToken);
+
     private static async ValueTask<WavAudioSource> ParseHeaderAsync(ForwardStreamReader reader, CancellationToken cancellationToken)
     {
         var length = reader.Length;

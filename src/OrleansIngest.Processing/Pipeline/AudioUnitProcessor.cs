@@ -8,11 +8,12 @@ using OrleansIngest.Processing.Ports;
 namespace OrleansIngest.Processing.Pipeline;
 
 /// <summary>
-/// Audio unit: decode (streaming) → mono 16 kHz → fixed-length segments → Whisper log-mel and Silero VAD →
+/// Audio unit: decode (streaming; the format is detected by content, see <see cref="AudioDecoder"/>) → mono 16 kHz → fixed-length segments → Whisper log-mel and Silero VAD →
 /// one <see cref="AudioSegmentRow"/> per segment. Several segments are in flight at once so the shared
 /// <see cref="VadBatcher"/> batches them with segments of other units. Not thread-safe: one per worker lane.
 /// </summary>
-public sealed class AudioUnitProcessor(VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8)
+public sealed class AudioUnitProcessor(
+    VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8, AudioDecoderOptions? decoderOptions = null)
 {
     /// <summary>Sample rate of every segment.</summary>
     public const int SampleRate = 16_000;
@@ -30,7 +31,7 @@ public sealed class AudioUnitProcessor(VadBatcher vad, string modelVersions, Tim
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sink);
-        using var decoded = await WavDecoder.OpenAsync(stream, unit.Size, unit.SourceUri, cancellationToken);
+        using var decoded = await AudioDecoder.OpenAsync(stream, unit.Size, unit.SourceUri, decoderOptions, cancellationToken);
         using var audio = new ResamplingAudioSource(decoded, SampleRate);
         var segmentSamples = checked((int)Math.Round(context.Pipeline.Audio.SegmentSeconds * SampleRate));
         var inFlight = new Queue<PendingSegment>();

@@ -101,12 +101,21 @@ public sealed record PipelineDefinition
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
 
-    /// <summary>The default pipeline: <c>*.wav</c> → <c>audio_segments</c>, <c>*.csv</c> → <c>sensor_windows</c>.</summary>
+    /// <summary>
+    /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
+    /// <c>audio_segments</c>, <c>*.csv</c> → <c>sensor_windows</c>. The extension only routes a file; its decoder
+    /// is chosen by content. M4A, MP4 and AAC need ffmpeg on the node.
+    /// </summary>
     public static PipelineDefinition Default { get; } = new()
     {
         Routes =
         [
-            new RouteDefinition { Match = ["**/*.wav", "**/*.wave"], Table = "audio_segments", Kind = RouteKind.Audio },
+            new RouteDefinition
+            {
+                Match = ["**/*.wav", "**/*.wave", "**/*.flac", "**/*.mp3", "**/*.ogg", "**/*.oga", "**/*.opus", "**/*.m4a", "**/*.mp4", "**/*.aac"],
+                Table = "audio_segments",
+                Kind = RouteKind.Audio,
+            },
             new RouteDefinition { Match = ["**/*.csv"], Table = "sensor_windows", Kind = RouteKind.Sensor },
         ],
     };

@@ -410,6 +410,20 @@ public sealed class WavDecoderTests
     }
 
     [Fact]
+    public async Task WavDecoder_RejectsZeroBlockAlign()
+    {
+        var error = await OpenFailsAsync(new WavFileBuilder { BlockAlign = 0, Data = new byte[4] }.Build());
+        Assert.Equal("block align 0 is inconsistent with 1 channels × 16 bits (expected 2)", error.Reason);
+    }
+
+    [Fact]
+    public async Task WavDecoder_RejectsZeroSizedFmtChunk()
+    {
+        var error = await OpenFailsAsync(new WavFileBuilder { FmtSize = 0, Data = new byte[4] }.Build());
+        Assert.Equal("fmt chunk is 0 bytes, shorter than the 16 bytes of WAVEFORMAT", error.Reason);
+    }
+
+    [Fact]
     public async Task WavDecoder_RejectsRf64WithoutDs64()
     {
         var error = await OpenFailsAsync(new WavFileBuilder { Rf64 = true, OmitDs64 = true, Data = new byte[10] }.Build());

@@ -28,6 +28,23 @@ public sealed class PipelineDefinitionTests
         Assert.Null(pipeline.RouteFor("notes.txt"));
     }
 
+    [Theory]
+    [InlineData("calls/a.flac")]
+    [InlineData("calls/a.MP3")]
+    [InlineData("a.ogg")]
+    [InlineData("a.oga")]
+    [InlineData("a.opus")]
+    [InlineData("memos/a.m4a")]
+    [InlineData("a.mp4")]
+    [InlineData("a.aac")]
+    public void Default_RoutesEveryDecodedAudioFormatToTheAudioTable(string path)
+    {
+        var route = PipelineDefinition.Default.RouteFor(path);
+
+        Assert.Equal("audio_segments", route?.Table);
+        Assert.Equal(RouteKind.Audio, route?.Kind);
+    }
+
     [Fact]
     public void Json_RoundTripsAndVersionChangesWithSettings()
     {

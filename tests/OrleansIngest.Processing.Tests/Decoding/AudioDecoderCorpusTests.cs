@@ -1,0 +1,37 @@
+using OrleansIngest.Processing.Decoding;
+using OrleansIngest.TestSupport;
+using Xunit.Abstractions;
+
+namespace OrleansIngest.Processing.Tests.Decoding;
+
+/// <summary>
+/// The committed malformed corpus (Corpus/, made by Corpus/make-corpus.sh): every damaged file fails with
+/// <see cref="InvalidMediaException"/> and its specific reason, never another exception, a hang or a crash.
+/// </summary>
+[Trait("Category", "Unit")]
+public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("flac-corrupt-frame.flac", "CRC-16 mismatch")]
+    [InlineData("flac-truncated.flac", "truncated file: the stream ends inside frame")]
+    [InlineData("mp3-junk-after-first-frame.mp3", "lost MPEG frame sync after frame 1")]
+    [InlineData("mp3-truncated.mp3", "truncated file: MPEG frame")]
+    [InlineData("vorbis-truncated.ogg", "truncated file: Ogg page")]
+    [InlineData("vorbis-bad-page-crc.ogg", "fails its CRC-32 check")]
+    [InlineData("opus-truncated.opus", "truncated file: Ogg page")]
+    [InlineData("m4a-truncated.m4a", "ffmpeg could not decode the Mp4 file (exit code 1): [mov,mp4,m4a,3gp,3g2,mj2] Packet corrupt")]
+    [InlineData("adts-truncated.aac", "Input buffer exhausted before END element found")]
+    [InlineData("wav-truncated.wav", "truncated file: RIFF chunk declares 32070 bytes but only 9992 remain")]
+    [InlineData("wrong-magic.wav", "unrecognised audio format (first bytes 0x69642C76616C75650A312C320A332C34 'id,value.1,2.3,4')")]
+    public async Task AudioDecoder_RejectsCorpusFileWithItsSpecificReason(string name, string reason)
+    {
+        var path = Path.Combine(TestTools.RepositoryRoot, "tests", "OrleansIngest.Processing.Tests", "Decoding", "Corpus", name);
+
+        var exception = await Assert.ThrowsAsync<InvalidMediaException>(() => AudioDecoderReferenceTests.DecodeAllAsync(path));
+
+        output.WriteLine($"{name}: {exception.Reason} (at byte {exception.Offset})");
+        Assert.Equal(path, exception.SourceUri);
+        Assert.Contains(reason, exception.Reason, StringComparison.Ordinal);
+        Assert.InRange(exception.Offset, 0, new FileInfo(path).Length);
+    }
+}
