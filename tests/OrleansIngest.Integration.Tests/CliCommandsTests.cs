@@ -40,6 +40,34 @@ public sealed class CliCommandsTests
     }
 
     [Fact]
+    public async Task Ingest_WithoutTheFfmpegItsM4aRouteNeeds_FailsAtOnceSayingWhichRouteAndHowToFixIt()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Combine("src"));
+        var missing = new Dictionary<string, string> { ["OrleansIngest__Decoding__FfmpegPath"] = temp.Combine("no-ffmpeg-here") };
+
+        var result = await CliRunner.RunAsync(Timeout, missing, ["ingest", "--source", temp.Combine("src"), "--output", temp.Combine("out")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("audio_segments", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ffmpeg", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Combine("out", "audio_segments")), "nothing may be written when the run cannot start");
+    }
+
+    [Fact]
+    public async Task Silo_WithoutTheFfmpegTheDefaultRoutesNeed_RefusesToStart()
+    {
+        using var temp = new TempDirectory();
+        var missing = new Dictionary<string, string> { ["OrleansIngest__Decoding__FfmpegPath"] = temp.Combine("no-ffmpeg-here") };
+
+        var result = await CliRunner.RunAsync(Timeout, missing, ["silo", "--cluster-connection-string", "UseDevelopmentStorage=true", "--cluster-id", "never-started"]);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("The silo cannot start", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ffmpeg", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ingest_InvalidPipelineFailsWithTheReason()
     {
         using var temp = new TempDirectory();

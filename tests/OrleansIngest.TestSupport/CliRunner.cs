@@ -21,9 +21,13 @@ public static class CliRunner
     public static Task<Result> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, args, CancellationToken.None);
 
     /// <summary>Runs a command to its end; kills it (whole tree) and throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
-    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public static Task<Result> RunAsync(TimeSpan timeout, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        RunAsync(timeout, new Dictionary<string, string>(), args, cancellationToken);
+
+    /// <summary>Runs a command with extra environment variables (configuration overrides) to its end, as above.</summary>
+    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
-        using var process = Process.Start(StartInfo(args, new Dictionary<string, string>()))!;
+        using var process = Process.Start(StartInfo(args, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

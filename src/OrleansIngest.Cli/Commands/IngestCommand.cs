@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Storage.Local;
 using Spectre.Console;
@@ -47,6 +48,17 @@ internal static class IngestCommand
         }
 
         using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString);
+        try
+        {
+            // Fail now, not file by file, when the pipeline's routes need ffmpeg and this machine has none.
+            await AudioDecoder.CheckToolsAsync(pipeline, host.Services.GetRequiredService<AudioDecoderOptions>(), cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
         await host.StartAsync(cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         JobProgress progress;

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Hosting;
 
 namespace OrleansIngest.Cli.Commands;
@@ -58,7 +60,20 @@ internal static class SiloCommand
                 silo.AddOrleansIngest();
             });
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
             using var host = builder.Build();
+            try
+            {
+                // A cluster silo serves any job: one without ffmpeg where the default audio routes need it must not
+                // start (it would fail good M4A files instead of leaving them to silos that have it).
+                await AudioDecoder.CheckToolsAsync(PipelineDefinition.Default, host.Services.GetRequiredService<AudioDecoderOptions>(), cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync($"The silo cannot start: {ex.Message}");
+                return 3;
+            }
+
             await host.RunAsync(cancellationToken);
             return 0;
         });

@@ -28,6 +28,7 @@ public sealed class JobWorker
     private readonly string _outputRoot;
     private readonly PipelineContext _context;
     private readonly IBlobStore _source;
+    private readonly AudioDecoderOptions _decoderOptions;
 
     /// <summary>Creates a worker for one job on this silo.</summary>
     public JobWorker(
@@ -39,7 +40,8 @@ public sealed class JobWorker
         JobWorkerSettings settings,
         string sourceRoot,
         string outputRoot,
-        PipelineContext context)
+        PipelineContext context,
+        AudioDecoderOptions? decoderOptions = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -50,6 +52,7 @@ public sealed class JobWorker
         _settings = settings;
         _outputRoot = outputRoot;
         _context = context;
+        _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
         _source = storage.GetSource(sourceRoot);
     }
 
@@ -67,7 +70,7 @@ public sealed class JobWorker
     {
         private const int MaxCommitAttempts = 5;
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
-        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight);
+        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
 

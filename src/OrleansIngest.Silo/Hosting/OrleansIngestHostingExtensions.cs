@@ -52,6 +52,8 @@ public static class OrleansIngestHostingExtensions
         services.AddSingleton(sp => new VadBatcher(
             sp.GetRequiredService<SileroVadModel>(),
             new VadBatcherSettings(MaxBatch: sp.GetRequiredService<IOptions<WorkerOptions>>().Value.VadMaxBatch)));
+        services.AddOptions<DecodingOptions>().BindConfiguration(DecodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
         services.AddHostedService<IngestWorkerService>();
         return services;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
@@ -19,6 +20,7 @@ public sealed class IngestWorkerService(
     SileroVadModel vadModel,
     TimeProvider timeProvider,
     IOptions<WorkerOptions> options,
+    AudioDecoderOptions decoderOptions,
     ILocalSiloDetails silo,
     ILogger<IngestWorkerService> logger) : BackgroundService
 {
@@ -53,6 +55,22 @@ public sealed class IngestWorkerService(
         }
     }
 
+    // A job whose pipeline routes files to ffmpeg is left to silos that have it: leasing its units here would fail
+    // good files (and, after the attempt limit, quarantine them) for a reason that is this node's, not theirs.
+    private async Task<bool> HasToolsForAsync(string jobId, PipelineDefinition pipeline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AudioDecoder.CheckToolsAsync(pipeline, decoderOptions, cancellationToken);
+            return true;
+        }
+        catch (InvalidOperationException ex)
+        {
+            WorkerLog.JobSkippedMissingTool(logger, jobId, ex.Message);
+            return false;
+        }
+    }
+
     private async Task RunJobAsync(string jobId, WorkerOptions settings, CancellationToken cancellationToken)
     {
         var job = grains.GetGrain<IIngestJobGrain>(jobId);
@@ -62,12 +80,17 @@ public sealed class IngestWorkerService(
         }
 
         var pipeline = PipelineDefinition.FromJson(work.Spec.PipelineJson);
+        if (!await HasToolsForAsync(jobId, pipeline, cancellationToken))
+        {
+            return;
+        }
+
         var writer = silo.Name;
         var context = new PipelineContext(pipeline, work.Spec.PipelineVersion, writer);
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context);
+            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).
@@ -83,4 +106,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(3001, LogLevel.Warning, "Polling for work failed; retrying")]
     public static partial void PollFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3002, LogLevel.Error, "Job {JobId} is left to other silos: {Reason}")]
+    public static partial void JobSkippedMissingTool(ILogger logger, string jobId, string reason);
 }
