@@ -14,7 +14,7 @@ internal static class SyntheticBadFiles
     [
         new("audio/incoming/truncated", ".wav", "truncated", "header declares 2 s of 16 kHz PCM16 but only 0.5 s of data follows", WriteTruncatedWav),
         new("sensors/incoming/non-numeric", ".csv", "not a number", "line 17 has 'abc' in the co2 column", WriteNonNumericCsv),
-        new("audio/incoming/random-bytes", ".wav", "riff", "4096 random bytes named .wav (no RIFF header)", WriteRandomBytes),
+        new("audio/incoming/random-bytes", ".wav", "unrecognised audio format", "4096 random bytes named .wav (no RIFF header)", WriteRandomBytes),
         new("sensors/incoming/ragged", ".csv", "cells", "line 12 has one cell fewer than the header", WriteRaggedCsv),
         new("audio/incoming/zero-channels", ".wav", "channel", "fmt chunk declares 0 channels", WriteZeroChannelWav),
         new("audio/incoming/absurd-rate", ".wav", "sample rate", "consistent PCM16 header with a 1 GHz sample rate", WriteAbsurdRateWav),
