@@ -13,7 +13,7 @@ public enum RouteKind
     /// <summary>Decode audio, segment, extract log-mel, run VAD → <c>audio_segments</c>-shaped rows.</summary>
     Audio,
 
-    /// <summary>Parse sensor CSV, window, compute statistics → <c>sensor_windows</c>-shaped rows.</summary>
+    /// <summary>Parse sensor CSV or JSON Lines, window, compute statistics → <c>sensor_windows</c>-shaped rows.</summary>
     Sensor,
 }
 
@@ -101,13 +101,16 @@ public sealed record PipelineDefinition
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
 
-    /// <summary>The default pipeline: <c>*.wav</c> → <c>audio_segments</c>, <c>*.csv</c> → <c>sensor_windows</c>.</summary>
+    /// <summary>
+    /// The default pipeline: <c>*.wav</c> → <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c>
+    /// (each also gzip-compressed, <c>*.csv.gz</c> …) → <c>sensor_windows</c>.
+    /// </summary>
     public static PipelineDefinition Default { get; } = new()
     {
         Routes =
         [
             new RouteDefinition { Match = ["**/*.wav", "**/*.wave"], Table = "audio_segments", Kind = RouteKind.Audio },
-            new RouteDefinition { Match = ["**/*.csv"], Table = "sensor_windows", Kind = RouteKind.Sensor },
+            new RouteDefinition { Match = ["**/*.csv", "**/*.jsonl", "**/*.ndjson", "**/*.csv.gz", "**/*.jsonl.gz", "**/*.ndjson.gz"], Table = "sensor_windows", Kind = RouteKind.Sensor },
         ],
     };
 

@@ -33,8 +33,17 @@ internal sealed class SensorCsvHeader
 
     public string[] ChannelNames { get; }
 
-    public static SensorCsvHeader Parse(ReadOnlySpan<char> line, int lineNumber, string sourceUri, long offset)
+    public static SensorCsvHeader Parse(ReadOnlySpan<char> line, long lineNumber, string sourceUri, long offset, int maxChannels)
     {
+        var first = line.TrimStart(" \t");
+        if (first.StartsWith('{') || first.StartsWith('['))
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header) starts with '{first[0]}': the file is JSON, not CSV");
+        }
+
         var delimiter = CsvTokenizer.DetectDelimiter(line);
 
         // Count first, then split into an array of exactly that size.
@@ -87,6 +96,14 @@ internal sealed class SensorCsvHeader
                 $"line {lineNumber} (header): no '{TimestampColumnName}' column among {Describe(names)}");
         }
 
+        if (channels.Count > maxChannels)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header): {channels.Count} channel columns, more than the {maxChannels} allowed");
+        }
+
         if (channels.Count == 0)
         {
             throw new InvalidMediaException(
@@ -101,7 +118,7 @@ internal sealed class SensorCsvHeader
     private static string Describe(string[] names)
     {
         const int Shown = 8;
-        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{SensorCsvRowParser.Excerpt(n)}'"));
+        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{SensorCsvParser.Excerpt(n)}'"));
         return names.Length > Shown ? $"{shown} and {names.Length - Shown} more" : shown;
     }
 }

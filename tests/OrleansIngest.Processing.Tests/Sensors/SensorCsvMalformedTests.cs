@@ -28,10 +28,10 @@ public sealed class SensorCsvMalformedTests
     }
 
     [Theory]
-    [InlineData("timestamp,co2\n0,1\nyesterday,2\n", 3, "line 3, column 'timestamp': 'yesterday' is neither ISO-8601 nor epoch seconds")]
-    [InlineData("timestamp,co2\n0,1\n2024-02-30T00:00:00Z,2\n", 3, "line 3, column 'timestamp': '2024-02-30T00:00:00Z' is neither ISO-8601 nor epoch seconds")]
+    [InlineData("timestamp,co2\n0,1\nyesterday,2\n", 3, "line 3, column 'timestamp': 'yesterday' is neither ISO-8601 nor an epoch timestamp")]
+    [InlineData("timestamp,co2\n0,1\n2024-02-30T00:00:00Z,2\n", 3, "line 3, column 'timestamp': '2024-02-30T00:00:00Z' is neither ISO-8601 nor an epoch timestamp")]
     [InlineData("timestamp,co2\n,1\n", 2, "line 2, column 'timestamp': '' is empty")]
-    [InlineData("timestamp,co2\n99999999999999,1\n", 2, "line 2, column 'timestamp': '99999999999999' is out of range for epoch seconds")]
+    [InlineData("timestamp,co2\n999999999999999999999,1\n", 2, "line 2, column 'timestamp': '999999999999999999999' is out of range for an epoch timestamp")]
     [InlineData("timestamp,co2,voc\n0,1,2\n1,2\n", 3, "line 3 has 2 cells, but the header has 3 columns")]
     [InlineData("timestamp,co2,voc\n0,1,2\n1,2,3,4\n", 3, "line 3 has 4 cells, but the header has 3 columns")]
     [InlineData("timestamp,co2\n0,Infinity\n", 2, "line 2, column 'co2': 'Infinity' is not a finite number")]
