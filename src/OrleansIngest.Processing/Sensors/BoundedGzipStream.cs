@@ -9,10 +9,19 @@ namespace OrleansIngest.Processing.Sensors;
 /// decompressed size and a cap on the ratio of decompressed to compressed bytes read so far. Corrupt compressed
 /// data becomes an <see cref="InvalidMediaException"/>. Does not dispose the compressed stream.
 /// </summary>
+/// <remarks>
+/// <see cref="GZipStream"/> reports the end of a truncated file as a normal end, which would silently drop the rest
+/// of the file. So at the end the gzip trailer's size field (the last four bytes, the decompressed size modulo 2^32)
+/// must match what was decompressed. That holds for a single gzip member, which is what gzip, pigz, Python and .NET
+/// write; concatenated members (<c>cat a.gz b.gz</c>, bgzip) fail the check and are not supported.
+/// </remarks>
 internal sealed class BoundedGzipStream : Stream
 {
     // Below this many decompressed bytes the ratio is not checked: headers and the first deflate block skew it.
     private const long RatioGraceBytes = 1 << 20;
+
+    // A 10-byte header, an empty deflate block and the 8-byte trailer.
+    private const int MinimumGzipBytes = 20;
 
     private readonly CountingStream _compressed;
     private readonly GZipStream _gzip;
@@ -58,7 +67,7 @@ internal sealed class BoundedGzipStream : Stream
             throw Corrupt(ex);
         }
 
-        return Count(read);
+        return Count(read, buffer.Length);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -76,7 +85,7 @@ internal sealed class BoundedGzipStream : Stream
             throw Corrupt(ex);
         }
 
-        return Count(read);
+        return Count(read, buffer.Length);
     }
 
     public override void Flush()
@@ -99,8 +108,16 @@ internal sealed class BoundedGzipStream : Stream
         base.Dispose(disposing);
     }
 
-    private int Count(int read)
+    private int Count(int read, int requested)
     {
+        if (read == 0 && requested > 0 && (_compressed.BytesRead < MinimumGzipBytes || _compressed.Tail != (uint)_decompressed))
+        {
+            throw new InvalidMediaException(
+                _sourceUri,
+                _compressed.BytesRead,
+                "gzip: the compressed data ends early (a truncated file, or several gzip members, which are not supported)");
+        }
+
         _decompressed += read;
         if (_decompressed > _maxBytes)
         {
@@ -124,10 +141,13 @@ internal sealed class BoundedGzipStream : Stream
     private InvalidMediaException Corrupt(InvalidDataException ex) =>
         new(_sourceUri, _compressed.BytesRead, $"gzip: the compressed data is corrupt ({ex.Message})", ex);
 
-    /// <summary>Counts the compressed bytes the decompressor has taken.</summary>
+    /// <summary>Counts the compressed bytes the decompressor has taken and keeps the last four.</summary>
     private sealed class CountingStream(Stream inner) : Stream
     {
         public long BytesRead { get; private set; }
+
+        /// <summary>The last four bytes read, as a little-endian number (the gzip trailer's size field at the end).</summary>
+        public uint Tail { get; private set; }
 
         public override bool CanRead => true;
 
@@ -148,7 +168,7 @@ internal sealed class BoundedGzipStream : Stream
         public override int Read(Span<byte> buffer)
         {
             var read = inner.Read(buffer);
-            BytesRead += read;
+            Observe(buffer[..read]);
             return read;
         }
 
@@ -158,7 +178,7 @@ internal sealed class BoundedGzipStream : Stream
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = await inner.ReadAsync(buffer, cancellationToken);
-            BytesRead += read;
+            Observe(buffer.Span[..read]);
             return read;
         }
 
@@ -171,5 +191,14 @@ internal sealed class BoundedGzipStream : Stream
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private void Observe(ReadOnlySpan<byte> read)
+        {
+            BytesRead += read.Length;
+            foreach (var b in read[Math.Max(0, read.Length - 4)..])
+            {
+                Tail = (Tail >> 8) | ((uint)b << 24);
+            }
+        }
     }
 }

@@ -84,7 +84,9 @@ internal static class SensorContent
         var isUtf16 = seen.Length >= 2 && ((seen[0] == 0xFF && seen[1] == 0xFE) || (seen[0] == 0xFE && seen[1] == 0xFF));
         if (nul >= 0 && !isUtf16)
         {
-            throw new InvalidMediaException(sourceUri, nul, $"byte {nul} is NUL: the file is binary data, not text");
+            // Worded as the line reader words a NUL further on, so the reason does not depend on where it lies.
+            var line = seen[..nul].Count((byte)'\n') + 1;
+            throw new InvalidMediaException(sourceUri, nul, $"line {line} contains a NUL byte: the file is binary data, not text");
         }
 
         var format = first >= 0 && seen[first] == (byte)'{' ? SensorFileFormat.JsonLines : SensorFileFormat.Csv;
