@@ -129,6 +129,13 @@ internal sealed class SensorJsonLinesParser : ISensorRecordParser
     private static string DescribeJsonError(ReadOnlySpan<byte> line, JsonException ex)
     {
         var at = (int)Math.Clamp(ex.BytePositionInLine ?? 0, 0, line.Length);
+
+        // The reader stops after the sign of -Infinity.
+        if (at > 0 && line[at - 1] == (byte)'-' && line[at..].StartsWith("Infinity"u8))
+        {
+            at--;
+        }
+
         var rest = line[at..];
         foreach (var literal in (ReadOnlySpan<string>)["NaN", "Infinity", "-Infinity"])
         {
