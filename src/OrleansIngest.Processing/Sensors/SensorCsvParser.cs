@@ -104,6 +104,11 @@ internal sealed class SensorCsvParser : ISensorRecordParser
                 throw Invalid(offset, $"line {lineNumber}, column '{header.ColumnNames[header.SensorIdColumn]}': the sensor id is empty");
             }
 
+            if (idCell.Length > SensorLimits.MaxNameLength)
+            {
+                throw Invalid(offset, $"line {lineNumber}, column '{header.ColumnNames[header.SensorIdColumn]}': the sensor id is longer than {SensorLimits.MaxNameLength} characters");
+            }
+
             CopySensorId(line, idCell);
         }
 

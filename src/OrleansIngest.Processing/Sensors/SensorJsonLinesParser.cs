@@ -193,6 +193,11 @@ internal sealed class SensorJsonLinesParser : ISensorRecordParser
             throw Invalid(offset, $"line {lineNumber}, 'sensor_id': the sensor id is empty");
         }
 
+        if (text.Length > SensorLimits.MaxNameLength)
+        {
+            throw Invalid(offset, $"line {lineNumber}, 'sensor_id': the sensor id is longer than {SensorLimits.MaxNameLength} characters");
+        }
+
         if (_sensorId.Length < text.Length)
         {
             _sensorId = new char[Math.Max(text.Length, _sensorId.Length * 2)];
@@ -263,6 +268,11 @@ internal sealed class SensorJsonLinesParser : ISensorRecordParser
         if (name.IsEmpty)
         {
             throw Invalid(offset, $"line {lineNumber}, 'values': a value has an empty name");
+        }
+
+        if (name.Length > SensorLimits.MaxNameLength)
+        {
+            throw Invalid(offset, $"line {lineNumber}, 'values': the name '{Excerpt(name)}' is longer than {SensorLimits.MaxNameLength} characters");
         }
 
         if (_channels.Count >= _settings.MaxChannels)

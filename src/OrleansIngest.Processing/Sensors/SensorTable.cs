@@ -9,6 +9,7 @@ namespace OrleansIngest.Processing.Sensors;
 internal sealed class SensorTable<T>
     where T : class
 {
+
     private readonly Dictionary<string, T> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly List<KeyValuePair<string?, T>> _ordered = [];

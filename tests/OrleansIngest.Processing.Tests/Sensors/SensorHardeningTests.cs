@@ -248,6 +248,23 @@ public sealed class SensorHardeningTests
     }
 
     [Fact]
+    public async Task LongSensorIdsAndValueNames_AreRejectedBecauseTheyAreKeptForTheWholeFile()
+    {
+        var id = new string('a', 257);
+
+        var csv = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadFileAsync($"sensor_id,timestamp,x\n{id},0,1\n"));
+        var jsonId = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadFileAsync($"{{\"ts\":0,\"sensor_id\":\"{id}\",\"values\":{{\"x\":1}}}}\n"));
+        var jsonName = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadFileAsync($"{{\"ts\":0,\"values\":{{\"{id}\":1}}}}\n"));
+        var longest = await ReadFileAsync($"sensor_id,timestamp,x\n{id[1..]},0,1\n");
+
+        Assert.Equal("line 2, column 'sensor_id': the sensor id is longer than 256 characters", csv.Reason);
+        Assert.Equal("line 1, 'sensor_id': the sensor id is longer than 256 characters", jsonId.Reason);
+        Assert.StartsWith("line 1, 'values': the name 'aaaa", jsonName.Reason, StringComparison.Ordinal);
+        Assert.EndsWith("' is longer than 256 characters", jsonName.Reason, StringComparison.Ordinal);
+        Assert.Equal(id[1..], Assert.Single(longest).SensorId);
+    }
+
+    [Fact]
     public async Task ManyRowsInOneWindow_AreCountedWithoutLoss()
     {
         // 200 000 rows in one 10 s window, streamed: the counts are exact and nothing is held per row.
