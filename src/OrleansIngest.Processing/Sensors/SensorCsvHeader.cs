@@ -6,6 +6,7 @@ namespace OrleansIngest.Processing.Sensors;
 internal sealed class SensorCsvHeader
 {
     public const string TimestampColumnName = "timestamp";
+    public const string ShortTimestampColumnName = "ts";
     public const string SensorIdColumnName = "sensor_id";
 
     private SensorCsvHeader(char delimiter, string[] columnNames, int timestampColumn, int sensorIdColumn, int[] channelColumns)
@@ -56,6 +57,15 @@ internal sealed class SensorCsvHeader
         var cells = new CsvCell[count];
         CsvTokenizer.Split(line, delimiter, cells, out _);
 
+        // No column is called like a timestamp, so a first line that starts with one is data without a header.
+        if (SensorTimestampParser.TryParse(cells[0].Slice(line), SensorEpochUnit.Auto, out _) is null)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} starts with a timestamp, not a header: sensor CSV needs a header line naming a '{TimestampColumnName}' column");
+        }
+
         var names = new string[count];
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         int timestamp = -1, sensorId = -1;
@@ -74,8 +84,16 @@ internal sealed class SensorCsvHeader
             }
 
             names[i] = name;
-            if (name.Equals(TimestampColumnName, StringComparison.OrdinalIgnoreCase))
+            if (name.Equals(TimestampColumnName, StringComparison.OrdinalIgnoreCase) || name.Equals(ShortTimestampColumnName, StringComparison.OrdinalIgnoreCase))
             {
+                if (timestamp >= 0)
+                {
+                    throw new InvalidMediaException(
+                        sourceUri,
+                        offset,
+                        $"line {lineNumber} (header): both '{names[timestamp]}' and '{name}' name the timestamp column");
+                }
+
                 timestamp = i;
             }
             else if (name.Equals(SensorIdColumnName, StringComparison.OrdinalIgnoreCase))

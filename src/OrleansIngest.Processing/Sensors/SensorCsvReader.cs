@@ -8,7 +8,7 @@ namespace OrleansIngest.Processing.Sensors;
 /// <remarks>
 /// <para>
 /// Format: the first non-blank line is the header; the delimiter (comma, semicolon or tab) is the most frequent
-/// of the three in it. Column <c>timestamp</c> (any case) is required, <c>sensor_id</c> is optional, every other
+/// of the three in it. Column <c>timestamp</c> or <c>ts</c> (any case) is required, <c>sensor_id</c> is optional, every other
 /// column is a channel. Timestamps are ISO-8601 (no offset means UTC; offsets are converted to UTC) or epoch
 /// numbers (see <see cref="SensorEpochUnit"/>). Empty, <c>NA</c>, <c>null</c> and NaN cells are missing values:
 /// counted per channel and left out of the statistics. Infinite values (<c>Infinity</c>, <c>1e999</c>) are rejected.
