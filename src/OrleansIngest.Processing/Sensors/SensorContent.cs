@@ -52,8 +52,7 @@ internal static class SensorContent
         var lookAhead = new byte[Math.Min(MaxLookAheadBytes, settings.MaxLineBytes + 3)];
         head.AsSpan(0, headLength).CopyTo(lookAhead);
         var length = headLength;
-        var first = -1;
-        while (length < lookAhead.Length)
+        while (length < lookAhead.Length && FirstNonBlank(lookAhead.AsSpan(0, length)) < 0)
         {
             var read = await content.ReadAsync(lookAhead.AsMemory(length), cancellationToken);
             if (read == 0)
@@ -62,14 +61,10 @@ internal static class SensorContent
             }
 
             length += read;
-            first = FirstNonBlank(lookAhead.AsSpan(0, length));
-            if (first >= 0)
-            {
-                break;
-            }
         }
 
         var seen = lookAhead.AsSpan(0, length);
+        var first = FirstNonBlank(seen);
         if (content is BoundedGzipStream)
         {
             if (seen.Length >= 2 && seen[0] == 0x1F && seen[1] == 0x8B)

@@ -251,6 +251,17 @@ public sealed class SensorJsonLinesTests
         Assert.Equal(["x"], auto.ChannelNames);
     }
 
+    [Theory]
+    [InlineData("{\"ts\"", "line 1: invalid JSON at column 6: ")]
+    [InlineData("{}", "line 1 has no 'ts' member")]
+    [InlineData(" \n{", "line 2: invalid JSON at column 2: ")]
+    public async Task TinyFiles_AreDetectedAsJsonLinesByTheirFirstCharacter(string text, string reasonStart)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadFileAsync(text));
+
+        Assert.StartsWith(reasonStart, ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OverlongRecord_FailsAtTheLineBound()
     {
