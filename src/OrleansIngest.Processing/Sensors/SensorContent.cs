@@ -90,14 +90,20 @@ internal static class SensorContent
             throw new InvalidMediaException(sourceUri, first, "the file is a JSON array; sensor JSON must be JSON Lines (one object per line)");
         }
 
-        if (settings.Format != SensorFileFormat.Auto && format != settings.Format && first >= 0 && !isUtf16)
+        if (settings.Format != SensorFileFormat.Auto)
         {
-            throw new InvalidMediaException(
-                sourceUri,
-                first,
-                settings.Format == SensorFileFormat.Csv
-                    ? "the file starts with '{': it is JSON Lines, not CSV"
-                    : $"the file starts with '{(char)seen[first]}', not '{{': it is not JSON Lines");
+            if (format != settings.Format && first >= 0 && !isUtf16)
+            {
+                throw new InvalidMediaException(
+                    sourceUri,
+                    first,
+                    settings.Format == SensorFileFormat.Csv
+                        ? "the file starts with '{': it is JSON Lines, not CSV"
+                        : $"the file starts with '{(char)seen[first]}', not '{{': it is not JSON Lines");
+            }
+
+            // A blank file is reported in the terms of the format asked for.
+            format = settings.Format;
         }
 
         return (new PrefixedStream(lookAhead, length, content, ownsInner: content != raw), format);

@@ -238,6 +238,18 @@ public sealed class SensorJsonLinesTests
         Assert.Equal("the file starts with 't', not '{': it is not JSON Lines", ex.Reason);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \r\n\n")]
+    public async Task JsonFormat_ReportsABlankFileAsWithoutRecords(string text)
+    {
+        var settings = SensorWindowSettings.Default with { Format = SensorFileFormat.JsonLines };
+
+        var ex = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadFileAsync(text, settings));
+
+        Assert.Equal("the file is empty (no JSON records)", ex.Reason);
+    }
+
     [Fact]
     public async Task CsvFormat_RejectsJsonLinesContentThatAutoReadsAsJsonLines()
     {
