@@ -49,64 +49,72 @@ internal static class SensorContent
             RejectBinarySignature(head.AsSpan(0, headLength), sourceUri, compressed: false);
         }
 
-        var lookAhead = new byte[Math.Min(MaxLookAheadBytes, settings.MaxLineBytes + 3)];
-        head.AsSpan(0, headLength).CopyTo(lookAhead);
-        var length = headLength;
-        while (length < lookAhead.Length && FirstNonBlank(lookAhead.AsSpan(0, length)) < 0)
+        try
         {
-            var read = await content.ReadAsync(lookAhead.AsMemory(length), cancellationToken);
-            if (read == 0)
+            var lookAhead = new byte[Math.Min(MaxLookAheadBytes, settings.MaxLineBytes + 3)];
+            head.AsSpan(0, headLength).CopyTo(lookAhead);
+            var length = headLength;
+            while (length < lookAhead.Length && FirstNonBlank(lookAhead.AsSpan(0, length)) < 0)
             {
-                break;
+                var read = await content.ReadAsync(lookAhead.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
             }
 
-            length += read;
-        }
-
-        var seen = lookAhead.AsSpan(0, length);
-        var first = FirstNonBlank(seen);
-        if (content is BoundedGzipStream)
-        {
-            if (seen.Length >= 2 && seen[0] == 0x1F && seen[1] == 0x8B)
+            var seen = lookAhead.AsSpan(0, length);
+            var first = FirstNonBlank(seen);
+            if (content is BoundedGzipStream)
             {
-                throw new InvalidMediaException(sourceUri, 0, "the gzip data holds gzip again; compress the text once");
+                if (seen.Length >= 2 && seen[0] == 0x1F && seen[1] == 0x8B)
+                {
+                    throw new InvalidMediaException(sourceUri, 0, "the gzip data holds gzip again; compress the text once");
+                }
+
+                RejectBinarySignature(seen, sourceUri, compressed: true);
             }
 
-            RejectBinarySignature(seen, sourceUri, compressed: true);
-        }
-
-        var nul = seen.IndexOf((byte)0);
-        var isUtf16 = seen.Length >= 2 && ((seen[0] == 0xFF && seen[1] == 0xFE) || (seen[0] == 0xFE && seen[1] == 0xFF));
-        if (nul >= 0 && !isUtf16)
-        {
-            // Worded as the line reader words a NUL further on, so the reason does not depend on where it lies.
-            var line = seen[..nul].Count((byte)'\n') + 1;
-            throw new InvalidMediaException(sourceUri, nul, $"line {line} contains a NUL byte: the file is binary data, not text");
-        }
-
-        var format = first >= 0 && seen[first] == (byte)'{' ? SensorFileFormat.JsonLines : SensorFileFormat.Csv;
-        if (first >= 0 && seen[first] == (byte)'[')
-        {
-            throw new InvalidMediaException(sourceUri, first, "the file is a JSON array; sensor JSON must be JSON Lines (one object per line)");
-        }
-
-        if (settings.Format != SensorFileFormat.Auto)
-        {
-            if (format != settings.Format && first >= 0 && !isUtf16)
+            var nul = seen.IndexOf((byte)0);
+            var isUtf16 = seen.Length >= 2 && ((seen[0] == 0xFF && seen[1] == 0xFE) || (seen[0] == 0xFE && seen[1] == 0xFF));
+            if (nul >= 0 && !isUtf16)
             {
-                throw new InvalidMediaException(
-                    sourceUri,
-                    first,
-                    settings.Format == SensorFileFormat.Csv
-                        ? "the file starts with '{': it is JSON Lines, not CSV"
-                        : $"the file starts with '{(char)seen[first]}', not '{{': it is not JSON Lines");
+                // Worded as the line reader words a NUL further on, so the reason does not depend on where it lies.
+                var line = seen[..nul].Count((byte)'\n') + 1;
+                throw new InvalidMediaException(sourceUri, nul, $"line {line} contains a NUL byte: the file is binary data, not text");
             }
 
-            // A blank file is reported in the terms of the format asked for.
-            format = settings.Format;
-        }
+            var format = first >= 0 && seen[first] == (byte)'{' ? SensorFileFormat.JsonLines : SensorFileFormat.Csv;
+            if (first >= 0 && seen[first] == (byte)'[')
+            {
+                throw new InvalidMediaException(sourceUri, first, "the file is a JSON array; sensor JSON must be JSON Lines (one object per line)");
+            }
 
-        return (new PrefixedStream(lookAhead, length, content, ownsInner: content != raw), format);
+            if (settings.Format != SensorFileFormat.Auto)
+            {
+                if (format != settings.Format && first >= 0 && !isUtf16)
+                {
+                    throw new InvalidMediaException(
+                        sourceUri,
+                        first,
+                        settings.Format == SensorFileFormat.Csv
+                            ? "the file starts with '{': it is JSON Lines, not CSV"
+                            : $"the file starts with '{(char)seen[first]}', not '{{': it is not JSON Lines");
+                }
+
+                // A blank file is reported in the terms of the format asked for.
+                format = settings.Format;
+            }
+
+            return (new PrefixedStream(lookAhead, length, content, ownsInner: content != raw), format);
+        }
+        catch when (content != raw)
+        {
+            await content.DisposeAsync();
+            throw;
+        }
     }
 
     private static void RejectBinarySignature(ReadOnlySpan<byte> head, string sourceUri, bool compressed)
