@@ -13,7 +13,7 @@ public enum RouteKind
     /// <summary>Decode audio, segment, extract log-mel, run VAD → <c>audio_segments</c>-shaped rows.</summary>
     Audio,
 
-    /// <summary>Parse sensor CSV, window, compute statistics → <c>sensor_windows</c>-shaped rows.</summary>
+    /// <summary>Parse sensor CSV or JSON Lines, window, compute statistics → <c>sensor_windows</c>-shaped rows.</summary>
     Sensor,
 }
 
@@ -103,8 +103,9 @@ public sealed record PipelineDefinition
 
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
-    /// <c>audio_segments</c>, <c>*.csv</c> → <c>sensor_windows</c>. The extension only routes a file; its decoder
-    /// is chosen by content. M4A, MP4 and AAC need ffmpeg on the node.
+    /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
+    /// <c>*.csv.gz</c> …) → <c>sensor_windows</c>. The extension only routes a file; its decoder is chosen by
+    /// content. M4A, MP4 and AAC need ffmpeg on the node.
     /// </summary>
     public static PipelineDefinition Default { get; } = new()
     {
@@ -116,7 +117,7 @@ public sealed record PipelineDefinition
                 Table = "audio_segments",
                 Kind = RouteKind.Audio,
             },
-            new RouteDefinition { Match = ["**/*.csv"], Table = "sensor_windows", Kind = RouteKind.Sensor },
+            new RouteDefinition { Match = ["**/*.csv", "**/*.jsonl", "**/*.ndjson", "**/*.csv.gz", "**/*.jsonl.gz", "**/*.ndjson.gz"], Table = "sensor_windows", Kind = RouteKind.Sensor },
         ],
     };
 

@@ -5,7 +5,7 @@ using OrleansIngest.Processing.Sensors;
 
 namespace OrleansIngest.Processing.Pipeline;
 
-/// <summary>Sensor unit: CSV → 10 s windows → per-channel statistics → one <see cref="SensorWindowRow"/> per window.</summary>
+/// <summary>Sensor unit: CSV or JSON Lines (plain or gzip, told apart by content, see <see cref="SensorFileReader"/>) → 10 s windows → per-channel statistics → one <see cref="SensorWindowRow"/> per window.</summary>
 public sealed class SensorUnitProcessor(TimeProvider timeProvider)
 {
     /// <summary>Processes one unit. The source is opened once per pass (twice when its rows are unsorted).</summary>
@@ -23,7 +23,7 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
         var rows = 0L;
         DateTimeOffset? first = null;
         DateTimeOffset? last = null;
-        await foreach (var window in SensorCsvReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
+        await foreach (var window in SensorFileReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
         {
             first = first is null || window.Start < first ? window.Start : first;
             last = last is null || window.End > last ? window.End : last;

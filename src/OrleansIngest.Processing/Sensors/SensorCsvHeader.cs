@@ -6,6 +6,7 @@ namespace OrleansIngest.Processing.Sensors;
 internal sealed class SensorCsvHeader
 {
     public const string TimestampColumnName = "timestamp";
+    public const string ShortTimestampColumnName = "ts";
     public const string SensorIdColumnName = "sensor_id";
 
     private SensorCsvHeader(char delimiter, string[] columnNames, int timestampColumn, int sensorIdColumn, int[] channelColumns)
@@ -33,8 +34,17 @@ internal sealed class SensorCsvHeader
 
     public string[] ChannelNames { get; }
 
-    public static SensorCsvHeader Parse(ReadOnlySpan<char> line, int lineNumber, string sourceUri, long offset)
+    public static SensorCsvHeader Parse(ReadOnlySpan<char> line, long lineNumber, string sourceUri, long offset, int maxChannels)
     {
+        var first = line.TrimStart(" \t");
+        if (first.StartsWith('{') || first.StartsWith('['))
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header) starts with '{first[0]}': the file is JSON, not CSV");
+        }
+
         var delimiter = CsvTokenizer.DetectDelimiter(line);
 
         // Count first, then split into an array of exactly that size.
@@ -46,6 +56,15 @@ internal sealed class SensorCsvHeader
 
         var cells = new CsvCell[count];
         CsvTokenizer.Split(line, delimiter, cells, out _);
+
+        // No column is called like a timestamp, so a first line that starts with one is data without a header.
+        if (SensorTimestampParser.TryParse(cells[0].Slice(line), SensorEpochUnit.Auto, out _) is null)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} starts with a timestamp, not a header: sensor CSV needs a header line naming a '{TimestampColumnName}' column");
+        }
 
         var names = new string[count];
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -65,8 +84,16 @@ internal sealed class SensorCsvHeader
             }
 
             names[i] = name;
-            if (name.Equals(TimestampColumnName, StringComparison.OrdinalIgnoreCase))
+            if (name.Equals(TimestampColumnName, StringComparison.OrdinalIgnoreCase) || name.Equals(ShortTimestampColumnName, StringComparison.OrdinalIgnoreCase))
             {
+                if (timestamp >= 0)
+                {
+                    throw new InvalidMediaException(
+                        sourceUri,
+                        offset,
+                        $"line {lineNumber} (header): both '{names[timestamp]}' and '{name}' name the timestamp column");
+                }
+
                 timestamp = i;
             }
             else if (name.Equals(SensorIdColumnName, StringComparison.OrdinalIgnoreCase))
@@ -87,6 +114,14 @@ internal sealed class SensorCsvHeader
                 $"line {lineNumber} (header): no '{TimestampColumnName}' column among {Describe(names)}");
         }
 
+        if (channels.Count > maxChannels)
+        {
+            throw new InvalidMediaException(
+                sourceUri,
+                offset,
+                $"line {lineNumber} (header): {channels.Count} channel columns, more than the {maxChannels} allowed");
+        }
+
         if (channels.Count == 0)
         {
             throw new InvalidMediaException(
@@ -101,7 +136,7 @@ internal sealed class SensorCsvHeader
     private static string Describe(string[] names)
     {
         const int Shown = 8;
-        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{SensorCsvRowParser.Excerpt(n)}'"));
+        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{SensorCsvParser.Excerpt(n)}'"));
         return names.Length > Shown ? $"{shown} and {names.Length - Shown} more" : shown;
     }
 }

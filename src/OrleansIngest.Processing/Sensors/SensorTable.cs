@@ -3,23 +3,22 @@ using OrleansIngest.Processing.Decoding;
 namespace OrleansIngest.Processing.Sensors;
 
 /// <summary>
-/// Per-sensor state keyed by the <c>sensor_id</c> cell, looked up without allocating a string per row, in order
-/// of first appearance. A file without a sensor_id column has one entry with a null id.
+/// Per-sensor state keyed by the sensor id, looked up without allocating a string per record, in order of first
+/// appearance. Records without a sensor id share one entry whose id is null.
 /// </summary>
 internal sealed class SensorTable<T>
     where T : class
 {
+
     private readonly Dictionary<string, T> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly List<KeyValuePair<string?, T>> _ordered = [];
-    private readonly bool _hasIds;
     private readonly string _sourceUri;
     private readonly int _maxSensors;
-    private T? _single;
+    private T? _unnamed;
 
-    public SensorTable(SensorCsvHeader header, string sourceUri, int maxSensors)
+    public SensorTable(string sourceUri, int maxSensors)
     {
-        _hasIds = header.SensorIdColumn >= 0;
         _sourceUri = sourceUri;
         _maxSensors = maxSensors;
         _bySpan = _byId.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -28,49 +27,39 @@ internal sealed class SensorTable<T>
     /// <summary>Entries in order of first appearance.</summary>
     public IReadOnlyList<KeyValuePair<string?, T>> InOrder => _ordered;
 
-    public T Get(ReadOnlySpan<char> line, CsvCell idCell, int lineNumber, long offset, Func<string?, T> create)
+    /// <summary>Finds the entry of a record's sensor (<paramref name="hasId"/> false: the unnamed sensor).</summary>
+    public bool TryGet(bool hasId, ReadOnlySpan<char> id, out T value)
     {
-        if (!_hasIds)
+        if (!hasId)
         {
-            if (_single is null)
+            value = _unnamed!;
+            return _unnamed is not null;
+        }
+
+        return _bySpan.TryGetValue(id, out value!);
+    }
+
+    /// <summary>Adds the entry of a sensor not seen before, within the bound on distinct sensors.</summary>
+    public void Add(bool hasId, ReadOnlySpan<char> id, T value, long lineNumber, long offset)
+    {
+        if (hasId)
+        {
+            if (_byId.Count >= _maxSensors)
             {
-                _single = create(null);
-                _ordered.Add(new KeyValuePair<string?, T>(null, _single));
+                throw new InvalidMediaException(_sourceUri, offset, $"line {lineNumber}: more than {_maxSensors} distinct sensor_id values");
             }
 
-            return _single;
+            var name = id.ToString();
+            _byId.Add(name, value);
+            _ordered.Add(new KeyValuePair<string?, T>(name, value));
         }
-
-        if (!idCell.HasEscapedQuotes && _bySpan.TryGetValue(idCell.Slice(line), out var found))
+        else
         {
-            return found;
+            _unnamed = value;
+            _ordered.Add(new KeyValuePair<string?, T>(null, value));
         }
-
-        var id = idCell.ToText(line);
-        if (_byId.TryGetValue(id, out found))
-        {
-            return found;
-        }
-
-        if (_byId.Count >= _maxSensors)
-        {
-            throw new InvalidMediaException(_sourceUri, offset, $"line {lineNumber}: more than {_maxSensors} distinct sensor_id values");
-        }
-
-        var created = create(id);
-        _byId.Add(id, created);
-        _ordered.Add(new KeyValuePair<string?, T>(id, created));
-        return created;
     }
 
-    public bool TryGet(string? id, out T value)
-    {
-        if (!_hasIds)
-        {
-            value = _single!;
-            return _single is not null;
-        }
-
-        return _byId.TryGetValue(id ?? string.Empty, out value!);
-    }
+    /// <summary>Finds an entry by the id a window reports.</summary>
+    public bool TryGet(string? id, out T value) => id is null ? TryGet(false, default, out value) : TryGet(true, id, out value);
 }

@@ -3,41 +3,45 @@ using OrleansIngest.Processing.Decoding;
 namespace OrleansIngest.Processing.Sensors;
 
 /// <summary>
-/// The statistics pass: assigns each row to its sensor's window and queues windows as they close. Sorted
-/// sensors hold one open window; unsorted ones (known from the first pass) hold one per touched window.
+/// The statistics pass, shared by every format: assigns each record to its sensor's window and queues windows as
+/// they close. Sorted sensors hold one open window; unsorted ones (known from the first pass) hold one per touched
+/// window.
 /// </summary>
 internal sealed class SensorWindowEngine
 {
-    private readonly SensorCsvHeader _header;
+    private readonly string[] _channelNames;
     private readonly string _sourceUri;
     private readonly SensorWindowSettings _settings;
     private readonly SensorScan? _scan;
-    private readonly SensorCsvRowParser _parser;
     private readonly SensorTable<SensorSeries> _series;
     private readonly Queue<SensorWindow> _closed = new();
     private readonly long _lengthTicks;
     private long _rows;
     private int _openWindows;
 
-    public SensorWindowEngine(SensorCsvHeader header, string sourceUri, SensorWindowSettings settings, SensorScan? scan)
+    public SensorWindowEngine(string[] channelNames, string sourceUri, SensorWindowSettings settings, SensorScan? scan)
     {
-        _header = header;
+        _channelNames = channelNames;
         _sourceUri = sourceUri;
         _settings = settings;
         _scan = scan;
-        _parser = new SensorCsvRowParser(header, sourceUri);
-        _series = new SensorTable<SensorSeries>(header, sourceUri, settings.MaxSensors);
+        _series = new SensorTable<SensorSeries>(sourceUri, settings.MaxSensors);
         _lengthTicks = settings.WindowLength.Ticks;
     }
 
     public bool TryTakeClosed(out SensorWindow window) => _closed.TryDequeue(out window!);
 
-    public void Add(ReadOnlySpan<char> line, int lineNumber, long offset)
+    /// <summary>Adds the record the parser holds.</summary>
+    public void Add(ISensorRecordParser record, long lineNumber, long offset)
     {
-        _parser.Parse(line, lineNumber, offset, parseValues: true);
         _rows++;
-        var ticks = _parser.Ticks;
-        var series = _series.Get(line, _parser.SensorIdCell, lineNumber, offset, id => CreateSeries(id, ticks));
+        var ticks = record.Ticks;
+        if (!_series.TryGet(record.HasSensorId, record.SensorId, out var series))
+        {
+            series = CreateSeries(record, ticks);
+            _series.Add(record.HasSensorId, record.SensorId, series, lineNumber, offset);
+        }
+
         if (ticks < series.T0)
         {
             throw OutOfOrder(lineNumber, offset, "is earlier than the sensor's first row");
@@ -58,19 +62,24 @@ internal sealed class SensorWindowEngine
         var window = series.Sorted
             ? SortedWindow(series, (int)index, start, lineNumber, offset)
             : UnsortedWindow(series, (int)index, start, lineNumber, offset);
-        window.Add(ticks, _parser.Values);
+        if (window.SampleCount == int.MaxValue)
+        {
+            throw new InvalidMediaException(_sourceUri, offset, $"line {lineNumber}: more than {int.MaxValue} rows in one window");
+        }
+
+        window.Add(ticks, record.Values);
     }
 
-    public void Complete(long endOffset)
+    public void Complete(string noRecordsReason, long endOffset)
     {
         if (_rows == 0)
         {
-            throw new InvalidMediaException(_sourceUri, endOffset, "the file has a header but no data rows");
+            throw new InvalidMediaException(_sourceUri, endOffset, noRecordsReason);
         }
 
         if (_scan is not null && _scan.Rows != _rows)
         {
-            throw SensorCsvReader.SourceChanged(_sourceUri);
+            throw SensorWindowReader.SourceChanged(_sourceUri);
         }
 
         foreach (var (_, series) in _series.InOrder)
@@ -93,22 +102,23 @@ internal sealed class SensorWindowEngine
         }
     }
 
-    private SensorSeries CreateSeries(string? id, long firstTicks)
+    private SensorSeries CreateSeries(ISensorRecordParser record, long firstTicks)
     {
+        var id = record.HasSensorId ? record.SensorId.ToString() : null;
         if (_scan is null)
         {
             return new SensorSeries(id, firstTicks, sorted: true);
         }
 
-        if (!_scan.Sensors.TryGet(id, out var extent))
+        if (!_scan.Sensors.TryGet(record.HasSensorId, record.SensorId, out var extent))
         {
-            throw SensorCsvReader.SourceChanged(_sourceUri);
+            throw SensorWindowReader.SourceChanged(_sourceUri);
         }
 
         return new SensorSeries(id, extent.MinTicks, extent.IsSorted);
     }
 
-    private WindowAccumulator SortedWindow(SensorSeries series, int index, long start, int lineNumber, long offset)
+    private WindowAccumulator SortedWindow(SensorSeries series, int index, long start, long lineNumber, long offset)
     {
         var current = series.Current;
         if (current is not null)
@@ -130,7 +140,7 @@ internal sealed class SensorWindowEngine
         return series.Current;
     }
 
-    private WindowAccumulator UnsortedWindow(SensorSeries series, int index, long start, int lineNumber, long offset)
+    private WindowAccumulator UnsortedWindow(SensorSeries series, int index, long start, long lineNumber, long offset)
     {
         series.Open ??= [];
         if (!series.Open.TryGetValue(index, out var window))
@@ -142,7 +152,7 @@ internal sealed class SensorWindowEngine
         return window;
     }
 
-    private WindowAccumulator Open(int index, long start, int lineNumber, long offset)
+    private WindowAccumulator Open(int index, long start, long lineNumber, long offset)
     {
         if (_openWindows >= _settings.MaxOpenWindows)
         {
@@ -152,22 +162,30 @@ internal sealed class SensorWindowEngine
                 $"line {lineNumber}: the rows are out of time order over more than {_settings.MaxOpenWindows} windows");
         }
 
+        if ((long)(_openWindows + 1) * _channelNames.Length > _settings.MaxOpenChannelWindows)
+        {
+            throw new InvalidMediaException(
+                _sourceUri,
+                offset,
+                $"line {lineNumber}: {_openWindows + 1} open windows of {_channelNames.Length} channels exceed the bound of {_settings.MaxOpenChannelWindows} channel statistics held at once");
+        }
+
         _openWindows++;
-        return new WindowAccumulator(index, start, _header.ChannelNames.Length);
+        return new WindowAccumulator(index, start, _channelNames.Length);
     }
 
     private void Close(SensorSeries series, WindowAccumulator window)
     {
         _openWindows--;
-        _closed.Enqueue(window.ToWindow(series.Id, _header.ChannelNames, _lengthTicks));
+        _closed.Enqueue(window.ToWindow(series.Id, _channelNames, _lengthTicks));
     }
 
-    private Exception OutOfOrder(int lineNumber, long offset, string what)
+    private Exception OutOfOrder(long lineNumber, long offset, string what)
     {
         // With a first pass this cannot happen unless the content changed under us.
         if (_scan is not null)
         {
-            return SensorCsvReader.SourceChanged(_sourceUri);
+            return SensorWindowReader.SourceChanged(_sourceUri);
         }
 
         return new InvalidMediaException(

@@ -18,13 +18,17 @@ public sealed class PipelineDefinitionTests
         Assert.Equal(expected, Glob.IsMatch(pattern, path));
 
     [Fact]
-    public void Default_RoutesWavToAudioAndCsvToSensorAndSkipsOthers()
+    public void Default_RoutesWavToAudioAndCsvAndJsonLinesToSensorAndSkipsOthers()
     {
         var pipeline = PipelineDefinition.Default;
 
         Assert.Equal("audio_segments", pipeline.RouteFor("calls/a.wav")?.Table);
         Assert.Equal(RouteKind.Audio, pipeline.RouteFor("calls/a.wav")?.Kind);
         Assert.Equal("sensor_windows", pipeline.RouteFor("gas/run1.csv")?.Table);
+        Assert.All(
+            new[] { "gas/run1.jsonl", "gas/run1.ndjson", "gas/run1.csv.gz", "gas/run1.jsonl.gz", "gas/run1.ndjson.gz" },
+            path => Assert.Equal(RouteKind.Sensor, pipeline.RouteFor(path)?.Kind));
+        Assert.Null(pipeline.RouteFor("gas/run1.gz"));
         Assert.Null(pipeline.RouteFor("notes.txt"));
     }
 

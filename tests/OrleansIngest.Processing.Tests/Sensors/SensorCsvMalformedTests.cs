@@ -28,10 +28,10 @@ public sealed class SensorCsvMalformedTests
     }
 
     [Theory]
-    [InlineData("timestamp,co2\n0,1\nyesterday,2\n", 3, "line 3, column 'timestamp': 'yesterday' is neither ISO-8601 nor epoch seconds")]
-    [InlineData("timestamp,co2\n0,1\n2024-02-30T00:00:00Z,2\n", 3, "line 3, column 'timestamp': '2024-02-30T00:00:00Z' is neither ISO-8601 nor epoch seconds")]
+    [InlineData("timestamp,co2\n0,1\nyesterday,2\n", 3, "line 3, column 'timestamp': 'yesterday' is neither ISO-8601 nor an epoch timestamp")]
+    [InlineData("timestamp,co2\n0,1\n2024-02-30T00:00:00Z,2\n", 3, "line 3, column 'timestamp': '2024-02-30T00:00:00Z' is neither ISO-8601 nor an epoch timestamp")]
     [InlineData("timestamp,co2\n,1\n", 2, "line 2, column 'timestamp': '' is empty")]
-    [InlineData("timestamp,co2\n99999999999999,1\n", 2, "line 2, column 'timestamp': '99999999999999' is out of range for epoch seconds")]
+    [InlineData("timestamp,co2\n999999999999999999999,1\n", 2, "line 2, column 'timestamp': '999999999999999999999' is out of range for an epoch timestamp")]
     [InlineData("timestamp,co2,voc\n0,1,2\n1,2\n", 3, "line 3 has 2 cells, but the header has 3 columns")]
     [InlineData("timestamp,co2,voc\n0,1,2\n1,2,3,4\n", 3, "line 3 has 4 cells, but the header has 3 columns")]
     [InlineData("timestamp,co2\n0,Infinity\n", 2, "line 2, column 'co2': 'Infinity' is not a finite number")]
@@ -44,6 +44,9 @@ public sealed class SensorCsvMalformedTests
     [InlineData("timestamp,sensor_id\n0,A\n", 1, "line 1 (header): no channel columns besides 'timestamp', 'sensor_id'")]
     [InlineData("timestamp,co2,,voc\n0,1,2,3\n", 1, "line 1 (header): column 3 has an empty name")]
     [InlineData("timestamp,co2,CO2\n0,1,2\n", 1, "line 1 (header): column 'CO2' appears twice")]
+    [InlineData("1709294400,400,1\n1709294401,401,1\n", 1, "line 1 starts with a timestamp, not a header: sensor CSV needs a header line naming a 'timestamp' column")]
+    [InlineData("2024-03-01T12:00:00Z;400;\n", 1, "line 1 starts with a timestamp, not a header: sensor CSV needs a header line naming a 'timestamp' column")]
+    [InlineData("TS,timestamp,x\n0,0,1\n", 1, "line 1 (header): both 'TS' and 'timestamp' name the timestamp column")]
     public async Task MalformedRow_IsRejectedNamingTheLine(string csv, int line, string reason)
     {
         var ex = await Assert.ThrowsAsync<InvalidMediaException>(() => ReadAsync(csv));

@@ -161,6 +161,18 @@ public sealed class SensorCsvReaderTests
         Assert.Equal(22.0, w.Mean[0]);
     }
 
+    [Theory]
+    [InlineData("timestamp")]
+    [InlineData("TimeStamp")]
+    [InlineData("ts")]
+    public async Task Header_NamesTheTimestampColumnTimestampOrTs(string name)
+    {
+        var w = Assert.Single(await ReadAsync($"x,{name}\n1,0\n3,1\n"));
+
+        Assert.Equal(["x"], w.ChannelNames);
+        Assert.Equal(2.0, w.Mean[0]);
+    }
+
     [Fact]
     public async Task Cells_MayBeQuotedAndPadded()
     {

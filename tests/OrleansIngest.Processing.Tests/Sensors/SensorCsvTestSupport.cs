@@ -23,6 +23,45 @@ internal static class SensorCsvTestSupport
         return windows;
     }
 
+    /// <summary>Reads any sensor format through <see cref="SensorFileReader"/> (content detection, gzip).</summary>
+    public static Task<List<SensorWindow>> ReadFileAsync(string text, SensorWindowSettings? settings = null) =>
+        ReadFileAsync(Encoding.UTF8.GetBytes(text), settings);
+
+    /// <inheritdoc cref="ReadFileAsync(string, SensorWindowSettings?)"/>
+    public static async Task<List<SensorWindow>> ReadFileAsync(byte[] bytes, SensorWindowSettings? settings = null)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var windows = new List<SensorWindow>();
+        await foreach (var window in SensorFileReader.ReadWindowsAsync(stream, SourceUri, settings ?? SensorWindowSettings.Default))
+        {
+            windows.Add(window);
+        }
+
+        return windows;
+    }
+
+    /// <summary>Asserts two window lists are equal field by field (doubles bit for bit, NaN equal to NaN).</summary>
+    public static void AssertSameWindows(IReadOnlyList<SensorWindow> expected, IReadOnlyList<SensorWindow> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            SensorWindow e = expected[i], a = actual[i];
+            Assert.Equal(e.SensorId, a.SensorId);
+            Assert.Equal(e.WindowIndex, a.WindowIndex);
+            Assert.Equal(e.Start, a.Start);
+            Assert.Equal(e.End, a.End);
+            Assert.Equal(e.SampleCount, a.SampleCount);
+            Assert.Equal(e.ChannelNames, a.ChannelNames);
+            Assert.Equal(e.NullCounts, a.NullCounts);
+            Assert.Equal(e.Mean, a.Mean);
+            Assert.Equal(e.Std, a.Std);
+            Assert.Equal(e.Min, a.Min);
+            Assert.Equal(e.Max, a.Max);
+            Assert.Equal(e.Slope, a.Slope);
+        }
+    }
+
     /// <summary>The byte offset where 1-based line <paramref name="lineNumber"/> of <paramref name="csv"/> starts.</summary>
     public static long OffsetOfLine(string csv, int lineNumber)
     {
@@ -42,6 +81,54 @@ internal static class SensorCsvTestSupport
 
         return lineNumber == 1 ? 0 : throw new ArgumentOutOfRangeException(nameof(lineNumber));
     }
+}
+
+/// <summary>
+/// A read-only stream of <paramref name="head"/> followed by <paramref name="fill"/> bytes up to
+/// <paramref name="length"/>, made as it is read: a gigabyte of input without a gigabyte on disk or in memory.
+/// </summary>
+internal sealed class GeneratedStream(byte[] head, long length, byte fill) : Stream
+{
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = (int)Math.Min(buffer.Length, length - BytesRead);
+        for (var i = 0; i < n; i++)
+        {
+            var at = BytesRead + i;
+            buffer[i] = at < head.Length ? head[at] : fill;
+        }
+
+        BytesRead += n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A read-only stream that hands out at most a few bytes per read and counts what was read.</summary>

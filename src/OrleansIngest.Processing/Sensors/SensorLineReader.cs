@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Unicode;
 using OrleansIngest.Processing.Decoding;
 
 namespace OrleansIngest.Processing.Sensors;
@@ -6,37 +6,36 @@ namespace OrleansIngest.Processing.Sensors;
 /// <summary>
 /// Reads UTF-8 text lines from a stream with a fixed upper bound on memory, keeping the 1-based line number and
 /// the byte offset of each line for error reports. Accepts LF and CRLF endings and skips a UTF-8 byte-order mark.
+/// Every line is checked to be text: a NUL byte or invalid UTF-8 is rejected with the line and offset, so that
+/// binary data never reaches the parsers as replacement characters.
 /// </summary>
-internal sealed class CsvLineReader
+internal sealed class SensorLineReader
 {
     private const int InitialBufferBytes = 64 * 1024;
-
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     private readonly Stream _stream;
     private readonly string _sourceUri;
     private readonly int _maxLineBytes;
     private byte[] _bytes;
-    private char[] _chars;
     private int _start;
     private int _end;
     private int _scanFrom;
+    private int _lineStart;
+    private int _lineLength;
     private long _bufferOffset;
     private bool _endOfStream;
     private bool _atBeginning = true;
-    private int _charCount;
 
-    public CsvLineReader(Stream stream, string sourceUri, int maxLineBytes)
+    public SensorLineReader(Stream stream, string sourceUri, int maxLineBytes)
     {
         _stream = stream;
         _sourceUri = sourceUri;
         _maxLineBytes = maxLineBytes;
-        _bytes = new byte[Math.Min(InitialBufferBytes, maxLineBytes + 2)];
-        _chars = new char[Math.Min(InitialBufferBytes, maxLineBytes)];
+        _bytes = new byte[Math.Min(InitialBufferBytes, maxLineBytes + 3)];
     }
 
     /// <summary>1-based number of the current line.</summary>
-    public int LineNumber { get; private set; }
+    public long LineNumber { get; private set; }
 
     /// <summary>Byte offset of the start of the current line, from where reading began.</summary>
     public long LineOffset { get; private set; }
@@ -44,8 +43,11 @@ internal sealed class CsvLineReader
     /// <summary>Bytes consumed so far (the offset just after the current line).</summary>
     public long BytesConsumed => _bufferOffset + _start;
 
-    /// <summary>The current line without its line ending.</summary>
-    public ReadOnlySpan<char> Line => _chars.AsSpan(0, _charCount);
+    /// <summary>The current line without its line ending; valid UTF-8 without NUL bytes.</summary>
+    public ReadOnlySpan<byte> Line => _bytes.AsSpan(_lineStart, _lineLength);
+
+    /// <summary>Whether the current line holds only spaces and tabs (or nothing).</summary>
+    public bool LineIsBlank => Line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
 
     /// <summary>Advances to the next line; false at the end of the stream.</summary>
     public async ValueTask<bool> ReadLineAsync(CancellationToken cancellationToken)
@@ -64,9 +66,10 @@ internal sealed class CsvLineReader
 
         while (true)
         {
-            var newline = Array.IndexOf(_bytes, (byte)'\n', _scanFrom, _end - _scanFrom);
+            var newline = _bytes.AsSpan(_scanFrom, _end - _scanFrom).IndexOf((byte)'\n');
             if (newline >= 0)
             {
+                newline += _scanFrom;
                 var length = newline - _start;
                 if (length > 0 && _bytes[newline - 1] == (byte)'\r')
                 {
@@ -113,15 +116,44 @@ internal sealed class CsvLineReader
 
         LineNumber++;
         LineOffset = _bufferOffset + _start;
-
-        if (_chars.Length < length)
+        var line = _bytes.AsSpan(_start, length);
+        var nul = line.IndexOf((byte)0);
+        if (nul >= 0)
         {
-            _chars = new char[Math.Min(Math.Max(length, _chars.Length * 2), _maxLineBytes)];
+            throw new InvalidMediaException(
+                _sourceUri,
+                LineOffset + nul,
+                $"line {LineNumber} contains a NUL byte: the file is binary data, not text");
         }
 
-        _charCount = Utf8.GetChars(_bytes, _start, length, _chars, 0);
+        if (!Utf8.IsValid(line))
+        {
+            throw new InvalidMediaException(
+                _sourceUri,
+                LineOffset + FirstInvalidUtf8(line),
+                $"line {LineNumber} is not valid UTF-8 text");
+        }
+
+        _lineStart = _start;
+        _lineLength = length;
         _start = next;
         _scanFrom = next;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> line)
+    {
+        var at = 0;
+        while (at < line.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(line[at..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return at;
+            }
+
+            at += consumed;
+        }
+
+        return at;
     }
 
     private InvalidMediaException TooLong() => new(
@@ -139,6 +171,8 @@ internal sealed class CsvLineReader
             _bufferOffset += _start;
             _end -= _start;
             _scanFrom -= _start;
+            _lineStart = 0;
+            _lineLength = 0;
             _start = 0;
         }
 
@@ -164,7 +198,7 @@ internal sealed class CsvLineReader
         _atBeginning = false;
         if (_end >= 2 && ((_bytes[0] == 0xFF && _bytes[1] == 0xFE) || (_bytes[0] == 0xFE && _bytes[1] == 0xFF)))
         {
-            throw new InvalidMediaException(_sourceUri, 0, "the file is UTF-16 text; sensor CSV must be UTF-8");
+            throw new InvalidMediaException(_sourceUri, 0, "the file is UTF-16 text; sensor files must be UTF-8");
         }
 
         if (_end >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF)

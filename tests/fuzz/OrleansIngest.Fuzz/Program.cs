@@ -1,0 +1,18 @@
+using OrleansIngest.Fuzz;
+using SharpFuzz;
+
+// Under afl-fuzz this is the fork server; run directly it executes one input read from stdin, which is how a
+// finding is reproduced: dotnet OrleansIngest.Fuzz.dll <target> < finding
+if (args.Length != 1 || !FuzzTargets.ByName.TryGetValue(args[0], out var target))
+{
+    Console.Error.WriteLine($"usage: OrleansIngest.Fuzz <{string.Join('|', FuzzTargets.ByName.Keys)}> < input");
+    return 2;
+}
+
+Fuzzer.OutOfProcess.Run(stream =>
+{
+    using var copy = new MemoryStream();
+    stream.CopyTo(copy);
+    target(copy.ToArray());
+});
+return 0;
