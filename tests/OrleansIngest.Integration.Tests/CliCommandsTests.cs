@@ -68,6 +68,22 @@ public sealed class CliCommandsTests
     }
 
     [Fact]
+    public async Task Quarantine_OnAMissingOutputFailsWithAClearMessage()
+    {
+        using var temp = new TempDirectory();
+
+        var list = await CliRunner.RunAsync(Timeout, "quarantine", "list", "--output", temp.Combine("nope"));
+        var retry = await CliRunner.RunAsync(Timeout, "quarantine", "retry", "--output", temp.Combine("nope"));
+
+        Assert.All([list, retry], r =>
+        {
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("Output folder not found", r.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task Ingest_InvalidPipelineFailsWithTheReason()
     {
         using var temp = new TempDirectory();

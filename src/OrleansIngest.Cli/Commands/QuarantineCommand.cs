@@ -27,6 +27,11 @@ internal static class QuarantineCommand
         shared.AddTo(command, cluster: false);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!OutputExists(parse.GetValue(output)!))
+            {
+                return 2;
+            }
+
             var found = 0;
             await foreach (var (table, committer) in TablesAsync(parse.GetValue(output)!, shared.Storage(parse), cancellationToken))
             {
@@ -58,6 +63,11 @@ internal static class QuarantineCommand
         shared.AddTo(command, cluster: false);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!OutputExists(parse.GetValue(output)!))
+            {
+                return 2;
+            }
+
             var wanted = parse.GetValue(sources) is { Length: > 0 } list ? list.ToHashSet(StringComparer.Ordinal) : null;
             var released = 0;
             await foreach (var (table, committer) in TablesAsync(parse.GetValue(output)!, shared.Storage(parse), cancellationToken))
@@ -77,14 +87,20 @@ internal static class QuarantineCommand
         return command;
     }
 
-    private static async IAsyncEnumerable<(string Table, TableCommitter Committer)> TablesAsync(
-        string output, string? storageConnectionString, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static bool OutputExists(string output)
     {
         if (!Locations.IsRemote(output) && !Directory.Exists(LocalPaths.ToFullPath(output)))
         {
-            throw new DirectoryNotFoundException($"Output folder not found: {output}");
+            Console.Error.WriteLine($"Output folder not found: {output}");
+            return false;
         }
 
+        return true;
+    }
+
+    private static async IAsyncEnumerable<(string Table, TableCommitter Committer)> TablesAsync(
+        string output, string? storageConnectionString, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
         var root = Locations.Normalize(output);
         await foreach (var table in storage.ListTablesAsync(root, cancellationToken))
