@@ -97,29 +97,51 @@ public static class CheckpointParts
     public static (CommitLogCheckpoint Manifest, IReadOnlyList<(CheckpointPart Part, byte[] Content)> Parts) Split(CommitLogCheckpoint full, int interval)
     {
         ArgumentNullException.ThrowIfNull(full);
+        var parts = Ranges(full.Sequence, interval).Select(r => BuildPart(full, r.First, r.Last)).ToList();
+        return (Manifest(full, [.. parts.Select(p => p.Reference)]), [.. parts.Select(p => (p.Part, p.Content))]);
+    }
+
+    /// <summary>The part of a full checkpoint (files inline) holding the files of entries <paramref name="first"/>..<paramref name="last"/>.</summary>
+    public static (CheckpointPart Part, byte[] Content, CheckpointPartRef Reference) BuildPart(CommitLogCheckpoint full, long first, long last)
+    {
+        ArgumentNullException.ThrowIfNull(full);
         if (full.Format != CommitLogCheckpoint.InlineFormat)
         {
             throw new ArgumentException("Only a checkpoint with its files inline can be split.", nameof(full));
         }
 
-        var parts = new List<(CheckpointPart, byte[])>();
-        var refs = new List<CheckpointPartRef>();
-        var index = 0;
-        foreach (var (first, last) in Ranges(full.Sequence, interval))
+        // Files are in entry order: find the first one at or after `first` by binary search, then take the run.
+        var files = full.Files;
+        int low = 0, high = files.Count;
+        while (low < high)
         {
-            var files = new List<CheckpointFile>();
-            while (index < full.Files.Count && full.Files[index].Sequence <= last)
+            var mid = (low + high) >>> 1;
+            if (files[mid].Sequence < first)
             {
-                files.Add(full.Files[index++]);
+                low = mid + 1;
             }
-
-            var part = new CheckpointPart(first, last, files);
-            var content = part.ToUtf8Json();
-            parts.Add((part, content));
-            refs.Add(new CheckpointPartRef(first, last, files.Count, Convert.ToHexStringLower(SHA256.HashData(content))));
+            else
+            {
+                high = mid;
+            }
         }
 
-        return (full with { Format = CommitLogCheckpoint.PartsFormat, Files = [], Parts = refs }, parts);
+        var slice = new List<CheckpointFile>();
+        for (var i = low; i < files.Count && files[i].Sequence <= last; i++)
+        {
+            slice.Add(files[i]);
+        }
+
+        var part = new CheckpointPart(first, last, slice);
+        var content = part.ToUtf8Json();
+        return (part, content, new CheckpointPartRef(first, last, slice.Count, Convert.ToHexStringLower(SHA256.HashData(content))));
+    }
+
+    /// <summary>The manifest of a full checkpoint whose files are in <paramref name="parts"/>.</summary>
+    public static CommitLogCheckpoint Manifest(CommitLogCheckpoint full, IReadOnlyList<CheckpointPartRef> parts)
+    {
+        ArgumentNullException.ThrowIfNull(full);
+        return full with { Format = CommitLogCheckpoint.PartsFormat, Files = [], Parts = parts };
     }
 
     /// <summary>

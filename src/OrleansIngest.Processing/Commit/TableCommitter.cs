@@ -36,7 +36,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
     private readonly Dictionary<string, (long Sequence, LoggedFile File)> _loggedFiles = new(StringComparer.Ordinal);
 
     // Checkpoint parts known to be stored with the bytes this log gives (loaded or written by this committer).
-    private readonly HashSet<(long First, long Last)> _storedParts = [];
+    private readonly Dictionary<(long First, long Last), CheckpointPartRef> _storedParts = [];
     private bool _loaded;
 
     /// <summary>The table state folded from the log as far as this committer has read it.</summary>
@@ -287,24 +287,29 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             return false;
         }
 
-        var (manifest, parts) = CheckpointParts.Split(State.ToCheckpoint(), CheckpointInterval);
-        foreach (var (part, content) in parts)
+        var full = State.ToCheckpoint();
+        var references = new List<CheckpointPartRef>();
+        foreach (var (first, last) in CheckpointParts.Ranges(full.Sequence, CheckpointInterval))
         {
-            // Parts before the newest are usually those of the previous checkpoint: already stored, not rewritten.
-            if (_storedParts.Contains((part.First, part.Last)))
+            // Parts before the newest are usually those of the previous checkpoint: already stored, not rebuilt.
+            if (_storedParts.TryGetValue((first, last), out var stored))
             {
+                references.Add(stored);
                 continue;
             }
 
-            if (!await store.TryCreateCheckpointPartAsync(part.First, part.Last, content, cancellationToken))
+            var (_, content, reference) = CheckpointParts.BuildPart(full, first, last);
+            if (!await store.TryCreateCheckpointPartAsync(first, last, content, cancellationToken))
             {
-                CheckpointWarning = $"Checkpoint part {part.First}-{part.Last} of {store.TableUri} holds other bytes than the log gives; checkpoint {manifest.Sequence} was not written.";
+                CheckpointWarning = $"Checkpoint part {first}-{last} of {store.TableUri} holds other bytes than the log gives; checkpoint {full.Sequence} was not written.";
                 return false;
             }
 
-            _storedParts.Add((part.First, part.Last));
+            _storedParts[(first, last)] = reference;
+            references.Add(reference);
         }
 
+        var manifest = CheckpointParts.Manifest(full, references);
         // The manifest goes last, so a checkpoint is never visible before all of its parts are.
         return await store.TryCreateCheckpointAsync(manifest.Sequence, manifest.ToUtf8Json(), cancellationToken);
     }
@@ -375,7 +380,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             LoadedCheckpoint = found.Sequence;
             foreach (var part in parts)
             {
-                _storedParts.Add((part.First, part.Last));
+                _storedParts[(part.First, part.Last)] = part;
             }
 
             for (var i = 0; i < state.Files.Count; i++)
