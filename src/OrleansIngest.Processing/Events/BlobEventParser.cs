@@ -150,10 +150,20 @@ public sealed class BlobEventParser
             return utf8;
         }
 
+        // Plain text can be valid base64 by accident ("not an event"): the decoded bytes must open a JSON value too.
         var decoded = new byte[(text.Length / 4 * 3) + 3];
-        return Convert.TryFromBase64Chars(text, decoded, out var written)
-            ? decoded.AsMemory(0, written)
-            : throw Malformed("the message is neither JSON nor base64-encoded JSON");
+        if (!Convert.TryFromBase64Chars(text, decoded, out var written) || !OpensJson(decoded.AsSpan(0, written)))
+        {
+            throw Malformed("the message is neither JSON nor base64-encoded JSON");
+        }
+
+        return decoded.AsMemory(0, written);
+    }
+
+    private static bool OpensJson(ReadOnlySpan<byte> utf8)
+    {
+        var trimmed = utf8.TrimStart(" \t\r\n"u8);
+        return !trimmed.IsEmpty && trimmed[0] is (byte)'{' or (byte)'[';
     }
 
     private JsonDocument ParseDocument(ReadOnlyMemory<byte> body)

@@ -136,10 +136,14 @@ public sealed class BlobEventParserTests
         Assert.Equal("7c4e1d2a-c01e-0131-0922-9eb549000001", Assert.Single(notification.Events).Id);
     }
 
-    [Fact]
-    public void QueueMessage_ThatIsNeitherJsonNorBase64IsMalformed()
+    [Theory]
+    [InlineData("hello, queue!")]
+    [InlineData("this is not an event")]
+    [InlineData("aGVsbG8=")]
+    public void QueueMessage_ThatIsNeitherJsonNorBase64EncodedJsonIsMalformed(string message)
     {
-        var ex = Assert.Throws<InvalidBlobEventException>(() => _parser.ParseQueueMessage("hello, queue!"));
+        // "this is not an event" is valid base64 once its spaces are skipped; "aGVsbG8=" is base64 of "hello".
+        var ex = Assert.Throws<InvalidBlobEventException>(() => _parser.ParseQueueMessage(message));
 
         Assert.Equal(BlobEventRejection.Malformed, ex.Rejection);
         Assert.Equal("the message is neither JSON nor base64-encoded JSON", ex.Reason);
