@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using CsCheck;
 using OrleansIngest.Processing.Events;
@@ -72,15 +73,17 @@ public sealed class BlobEventDeduplicatorPropertyTests
             scenario =>
             {
                 var deduplicator = new BlobEventDeduplicator(VersionPolicy.Latest);
-                var newest = new Dictionary<string, string>(StringComparer.Ordinal);
+                var newest = new Dictionary<string, BigInteger>(StringComparer.Ordinal);
                 foreach (var produced in scenario.Batches.SelectMany(batch => deduplicator.ObserveBatch(batch).NewVersions))
                 {
+                    // An independent oracle: the sequencer's numeric value, not the comparer under test.
+                    var value = BigInteger.Parse("0" + produced.Sequencer, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                     if (newest.TryGetValue(produced.Url, out var before))
                     {
-                        Assert.True(BlobSequencer.Compare(produced.Sequencer!, before) > 0, $"{produced.Url}: {produced.Sequencer} after {before}");
+                        Assert.True(value > before, $"{produced.Url}: {value} after {before}");
                     }
 
-                    newest[produced.Url] = produced.Sequencer!;
+                    newest[produced.Url] = value;
                 }
             },
             iter: Iterations,
