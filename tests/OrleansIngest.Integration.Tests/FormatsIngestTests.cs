@@ -61,7 +61,7 @@ public sealed class FormatsIngestTests
             Assert.InRange(r.GetProperty("seconds").GetDouble(), Seconds - 0.05, Seconds + 0.05);
         });
         var sensors = await DuckDbQuery.QueryAsync(
-            $"SELECT regexp_extract(source_uri, '[^/]+$') AS file, count(*) AS n, sum(sample_count) AS samples, round(avg(mean[1]), 6) AS temp " +
+            $"SELECT regexp_extract(source_uri, '[^/]+$') AS file, count(*) AS n, sum(sample_count) AS samples, round(avg(mean[1]), 6) AS temp, round(min(slope[1]), 9) AS slope_min, round(max(slope[1]), 9) AS slope_max " +
             $"FROM read_parquet('{temp.Combine("out", "sensor_windows")}/*.parquet') GROUP BY file ORDER BY file");
         Assert.Equal(["log.csv", "log.jsonl", "log.jsonl.gz"], sensors.Select(r => r.GetProperty("file").GetString()));
         Assert.All(sensors, r =>
@@ -69,6 +69,9 @@ public sealed class FormatsIngestTests
             Assert.Equal(6, r.GetProperty("n").GetInt64());
             Assert.Equal(60, r.GetProperty("samples").GetInt64());
             Assert.Equal(sensors[0].GetProperty("temp").GetDouble(), r.GetProperty("temp").GetDouble());
+            // temp rises 0.1 per second: every window's least-squares slope says so.
+            Assert.Equal(0.1, r.GetProperty("slope_min").GetDouble(), 6);
+            Assert.Equal(0.1, r.GetProperty("slope_max").GetDouble(), 6);
         });
     }
 

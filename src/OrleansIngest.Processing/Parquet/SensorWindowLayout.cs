@@ -11,8 +11,8 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
     // Fixed-width columns plus list and page bookkeeping.
     private const long FixedRowBytes = 4 + 8 + 8 + 4 + 8 + 32;
 
-    // Per channel: four doubles, one int32 and the level bytes of six lists.
-    private const long PerChannelBytes = (4 * sizeof(double)) + sizeof(int) + 6;
+    // Per channel: five doubles, one int32 and the level bytes of seven lists.
+    private const long PerChannelBytes = (5 * sizeof(double)) + sizeof(int) + 7;
 
     private static readonly DataField<string> WindowId = new("window_id", nullable: false);
     private static readonly DataField<string> SourceUri = new("source_uri", nullable: false);
@@ -32,6 +32,8 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
     private static readonly ListField Min = new("min", MinElement);
     private static readonly DataField<double> MaxElement = RequiredElement<double>();
     private static readonly ListField Max = new("max", MaxElement);
+    private static readonly DataField<double> SlopeElement = RequiredElement<double>();
+    private static readonly ListField Slope = new("slope", SlopeElement);
     private static readonly DataField<int> NullCountElement = RequiredElement<int>();
     private static readonly ListField NullCounts = new("null_counts", NullCountElement);
     private static readonly DataField<string> PipelineVersion = new("pipeline_version", nullable: false);
@@ -40,9 +42,9 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
     private static readonly ParquetSchema TableSchema = CreateSchema(
         [
             WindowId, SourceUri, SourceEtag, SensorId, WindowIndex, StartTs, EndTs, SampleCount,
-            ChannelNames, Mean, Std, Min, Max, NullCounts, PipelineVersion, IngestedAt,
+            ChannelNames, Mean, Std, Min, Max, Slope, NullCounts, PipelineVersion, IngestedAt,
         ],
-        [ChannelNameElement, MeanElement, StdElement, MinElement, MaxElement, NullCountElement]);
+        [ChannelNameElement, MeanElement, StdElement, MinElement, MaxElement, SlopeElement, NullCountElement]);
 
     private SensorWindowLayout()
     {
@@ -54,17 +56,17 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
 
     public override ParquetSchema Schema => TableSchema;
 
-    protected override IEnumerable<DataField> FloatListElements => [MeanElement, StdElement, MinElement, MaxElement];
+    protected override IEnumerable<DataField> FloatListElements => [MeanElement, StdElement, MinElement, MaxElement, SlopeElement];
 
     public override void Validate(SensorWindowRow row)
     {
         var channels = row.ChannelNames?.Length
             ?? throw new ArgumentException($"Window '{row.WindowId}': channel_names is null.", nameof(row));
         if (row.Mean?.Length != channels || row.Std?.Length != channels || row.Min?.Length != channels
-            || row.Max?.Length != channels || row.NullCounts?.Length != channels)
+            || row.Max?.Length != channels || row.Slope?.Length != channels || row.NullCounts?.Length != channels)
         {
             throw new ArgumentException(
-                $"Window '{row.WindowId}': mean, std, min, max and null_counts must each have one value per channel ({channels}).",
+                $"Window '{row.WindowId}': mean, std, min, max, slope and null_counts must each have one value per channel ({channels}).",
                 nameof(row));
         }
 
@@ -103,6 +105,7 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
         await ColumnWrites.ListAsync(writer, StdElement, rows, static r => r.Std, cancellationToken);
         await ColumnWrites.ListAsync(writer, MinElement, rows, static r => r.Min, cancellationToken);
         await ColumnWrites.ListAsync(writer, MaxElement, rows, static r => r.Max, cancellationToken);
+        await ColumnWrites.ListAsync(writer, SlopeElement, rows, static r => r.Slope, cancellationToken);
         await ColumnWrites.ListAsync(writer, NullCountElement, rows, static r => r.NullCounts, cancellationToken);
         await ColumnWrites.StringsAsync(writer, PipelineVersion, rows, static r => r.PipelineVersion, cancellationToken);
         await ColumnWrites.TimestampsAsync(writer, IngestedAt, rows, static r => r.IngestedAt, cancellationToken);

@@ -46,6 +46,12 @@ public sealed record SensorWindowRow
     /// <summary><c>max</c> (list&lt;double&gt;): per-channel maximum.</summary>
     public required double[] Max { get; init; }
 
+    /// <summary>
+    /// <c>slope</c> (list&lt;double&gt;): per-channel least-squares trend in units per second; NaN where a channel has
+    /// fewer than two samples at distinct times in the window.
+    /// </summary>
+    public required double[] Slope { get; init; }
+
     /// <summary><c>null_counts</c> (list&lt;int32&gt;): per-channel count of missing samples.</summary>
     public required int[] NullCounts { get; init; }
 

@@ -43,6 +43,7 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
                 Std = window.Std,
                 Min = window.Min,
                 Max = window.Max,
+                Slope = window.Slope,
                 NullCounts = window.NullCounts,
                 PipelineVersion = context.PipelineVersion,
                 IngestedAt = timeProvider.GetUtcNow(),

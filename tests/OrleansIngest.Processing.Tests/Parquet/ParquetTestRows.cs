@@ -62,6 +62,7 @@ internal static class ParquetTestRows
             Std = [.. Enumerable.Range(0, channels).Select(c => 0.01 + (c * 0.02))],
             Min = [.. Enumerable.Range(0, channels).Select(c => -1.0 - index - c)],
             Max = [.. Enumerable.Range(0, channels).Select(c => 1.0 + index + c)],
+            Slope = [.. Enumerable.Range(0, channels).Select(c => c == 2 ? double.NaN : (index * 0.01) - c)],
             NullCounts = [.. Enumerable.Range(0, channels).Select(c => (index + c) % 4)],
             PipelineVersion = "gas-v2",
             IngestedAt = IngestedAt.AddSeconds(index),

@@ -42,7 +42,7 @@ public sealed class TableFileDuckDbTests : IDisposable
             ("window_id", "VARCHAR"), ("source_uri", "VARCHAR"), ("source_etag", "VARCHAR"), ("sensor_id", "VARCHAR"),
             ("window_index", "INTEGER"), ("start_ts", "TIMESTAMP WITH TIME ZONE"), ("end_ts", "TIMESTAMP WITH TIME ZONE"),
             ("sample_count", "INTEGER"), ("channel_names", "VARCHAR[]"), ("mean", "DOUBLE[]"), ("std", "DOUBLE[]"),
-            ("min", "DOUBLE[]"), ("max", "DOUBLE[]"), ("null_counts", "INTEGER[]"), ("pipeline_version", "VARCHAR"),
+            ("min", "DOUBLE[]"), ("max", "DOUBLE[]"), ("slope", "DOUBLE[]"), ("null_counts", "INTEGER[]"), ("pipeline_version", "VARCHAR"),
             ("ingested_at", "TIMESTAMP WITH TIME ZONE"),
         ];
         Assert.Equal(expected, columns.Select(c => (c.GetProperty("column_name").GetString()!, c.GetProperty("column_type").GetString()!)));
@@ -154,6 +154,7 @@ public sealed class TableFileDuckDbTests : IDisposable
             Assert.Equal(row.Std, Doubles(actual.GetProperty("std")));
             Assert.Equal(row.Min, Doubles(actual.GetProperty("min")));
             Assert.Equal(row.Max, Doubles(actual.GetProperty("max")));
+            Assert.Equal(row.Slope, actual.GetProperty("slope").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? double.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : v.GetDouble()));
             Assert.Equal(row.NullCounts, actual.GetProperty("null_counts").EnumerateArray().Select(v => v.GetInt32()));
             Assert.Equal(row.PipelineVersion, actual.GetProperty("pipeline_version").GetString());
             Assert.Equal(row.IngestedAt, ParseInstant(actual.GetProperty("ingested_at")));

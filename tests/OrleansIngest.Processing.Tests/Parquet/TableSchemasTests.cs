@@ -16,7 +16,7 @@ public sealed class TableSchemasTests
     internal static readonly string[] SensorColumns =
     [
         "window_id", "source_uri", "source_etag", "sensor_id", "window_index", "start_ts", "end_ts", "sample_count",
-        "channel_names", "mean", "std", "min", "max", "null_counts", "pipeline_version", "ingested_at",
+        "channel_names", "mean", "std", "min", "max", "slope", "null_counts", "pipeline_version", "ingested_at",
     ];
 
     [Fact]

@@ -64,6 +64,7 @@ public sealed class AzureParquetEndToEndTests(AzuriteFixture azurite)
             Std = [1.5, 0.1],
             Min = [390, 20],
             Max = [410 + index, 21],
+            Slope = [0.25, -0.01],
             NullCounts = [0, index % 3],
             PipelineVersion = "p@1",
             IngestedAt = start,
