@@ -27,18 +27,13 @@ public sealed class LeaseFencingTests
     public async Task StaleWorkerCommittingFirst_IsRefusedAndTheWorkerHoldingTheLeaseCommitsTheUnitOnce()
     {
         using var temp = new TempDirectory("oi-fence");
-        CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 1, BadFiles: 0, Seed: 21));
-        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
         var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
         using var host = BuildSilo();
         await host.StartAsync();
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var pipeline = PipelineDefinition.Default;
-            var job = grains.GetGrain<IIngestJobGrain>(JobId);
-            await job.StartAsync(new JobSpec(source, output, pipeline.ToJson(), pipeline.LineageVersion));
-            var work = (await job.GetWorkAsync())!;
+            var work = await StartJobOverOneFileAsync(grains, temp, output, seed: 21);
             var stale = await LeaseAnyAsync(grains, JobId, work, "worker-a");
             await Task.Delay(LeaseDuration + TimeSpan.FromSeconds(1));
             var current = await LeaseAnyAsync(grains, JobId, work, "worker-b");
@@ -72,18 +67,13 @@ public sealed class LeaseFencingTests
     public async Task WorkerWhoseLeaseIsCurrent_CommitsAfterItsExpiryAsLongAsNobodyTookItOver()
     {
         using var temp = new TempDirectory("oi-fence-late");
-        CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 1, BadFiles: 0, Seed: 22));
-        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
         var output = new Uri(temp.Combine("out") + "/").AbsoluteUri.TrimEnd('/');
         using var host = BuildSilo();
         await host.StartAsync();
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var pipeline = PipelineDefinition.Default;
-            var job = grains.GetGrain<IIngestJobGrain>(JobId);
-            await job.StartAsync(new JobSpec(source, output, pipeline.ToJson(), pipeline.LineageVersion));
-            var work = (await job.GetWorkAsync())!;
+            var work = await StartJobOverOneFileAsync(grains, temp, output, seed: 22);
             var lease = await LeaseAnyAsync(grains, JobId, work, "worker-a");
             await Task.Delay(LeaseDuration + TimeSpan.FromSeconds(1));
             var table = new StorageResolver().GetTable(output, "sensor_windows");
@@ -101,6 +91,16 @@ public sealed class LeaseFencingTests
         {
             await host.StopAsync();
         }
+    }
+
+    private static async Task<JobWork> StartJobOverOneFileAsync(IGrainFactory grains, TempDirectory temp, string output, int seed)
+    {
+        CorpusGenerator.Generate(temp.Combine("src"), new CorpusSettings(AudioMinutes: 0, SensorFiles: 1, BadFiles: 0, Seed: seed));
+        var source = new Uri(temp.Combine("src") + "/").AbsoluteUri.TrimEnd('/');
+        var pipeline = PipelineDefinition.Default;
+        var job = grains.GetGrain<IIngestJobGrain>(JobId);
+        await job.StartAsync(new JobSpec(source, output, pipeline.ToJson(), pipeline.LineageVersion));
+        return (await job.GetWorkAsync())!;
     }
 
     private static IHost BuildSilo()

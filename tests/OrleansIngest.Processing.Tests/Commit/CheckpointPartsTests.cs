@@ -1,13 +1,13 @@
 using System.Text;
 using OrleansIngest.Processing.Commit;
 
+using static OrleansIngest.Processing.Tests.Commit.LogEntries;
+
 namespace OrleansIngest.Processing.Tests.Commit;
 
 [Trait("Category", "Unit")]
 public sealed class CheckpointPartsTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public void Ranges_SplitWholeIntervalsByTheirBinaryDigitsAndKeepTheRemainder()
     {
@@ -43,7 +43,7 @@ public sealed class CheckpointPartsTests
     [Fact]
     public void SplitThenAssemble_GivesBackTheFullCheckpoint()
     {
-        var state = Fold(Enumerable.Range(0, 37).Select(i => i % 5 == 4 ? Quarantine(i, $"q{i}") : Commit(i, $"f{i}", $"u{i}", $"v{i}")));
+        var state = Fold(Enumerable.Range(0, 37).Select(i => i % 5 == 4 ? Quarantined(i, $"q{i}") : Committed(i, $"f{i}", $"u{i}", $"v{i}")));
         var full = state.ToCheckpoint();
 
         var (manifest, parts) = CheckpointParts.Split(full, interval: 4);
@@ -58,7 +58,7 @@ public sealed class CheckpointPartsTests
     [Fact]
     public void Assemble_RefusesAMissingPartADamagedPartAndAGap()
     {
-        var state = Fold(Enumerable.Range(0, 10).Select(i => Commit(i, $"f{i}", $"u{i}")));
+        var state = Fold(Enumerable.Range(0, 10).Select(i => Committed(i, $"f{i}", $"u{i}")));
         var (manifest, parts) = CheckpointParts.Split(state.ToCheckpoint(), interval: 4);
         var contents = parts.Select(p => p.Content).ToArray();
         var damaged = (byte[])contents[1].Clone();
@@ -77,7 +77,7 @@ public sealed class CheckpointPartsTests
     [Fact]
     public void Parse_RefusesAPartsManifestWithoutPartsOrWithInlineFiles()
     {
-        var state = Fold([Commit(0, "f0", "a")]);
+        var state = Fold([Committed(0, "f0", "a")]);
         var full = state.ToCheckpoint();
         var (manifest, _) = CheckpointParts.Split(full, interval: 4);
 
@@ -94,30 +94,5 @@ public sealed class CheckpointPartsTests
         var ex = Assert.Throws<InvalidDataException>(() => CheckpointPart.Parse(4, 7, part.ToUtf8Json()));
 
         Assert.Contains("outside its range", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static CommitLogEntry Commit(long sequence, string file, params string[] units) => new()
-    {
-        Sequence = sequence,
-        CommittedAt = Start.AddSeconds(sequence),
-        Files = [new LoggedFile(file, units.Length * 2, units.Length * 10, [.. units.Select(u => new LoggedUnit(u, $"file:///{u}", "\"e\"", 10, 2, 0.5))])],
-    };
-
-    private static CommitLogEntry Quarantine(long sequence, params string[] units) => new()
-    {
-        Sequence = sequence,
-        CommittedAt = Start.AddSeconds(sequence),
-        Quarantined = [.. units.Select(u => new QuarantinedUnit(u, $"file:///{u}", "\"e\"", $"reason {sequence}"))],
-    };
-
-    private static CommitLogState Fold(IEnumerable<CommitLogEntry> entries)
-    {
-        var state = new CommitLogState();
-        foreach (var entry in entries)
-        {
-            state.Apply(entry);
-        }
-
-        return state;
     }
 }

@@ -1,13 +1,13 @@
 using System.Text;
 using OrleansIngest.Processing.Commit;
 
+using static OrleansIngest.Processing.Tests.Commit.LogEntries;
+
 namespace OrleansIngest.Processing.Tests.Commit;
 
 [Trait("Category", "Unit")]
 public sealed class CommitLogCheckpointTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -39,9 +39,9 @@ public sealed class CommitLogCheckpointTests
     public void ToCheckpoint_IsTheSameBytesWhateverOrderUnitsWereQuarantinedIn()
     {
         var a = new CommitLogState();
-        a.Apply(Quarantine(0, "x", "y"));
+        a.Apply(Quarantined(0, "x", "y"));
         var b = new CommitLogState();
-        b.Apply(Quarantine(0, "y", "x"));
+        b.Apply(Quarantined(0, "y", "x"));
 
         Assert.Equal(a.ToCheckpoint().ToUtf8Json(), b.ToCheckpoint().ToUtf8Json());
     }
@@ -50,8 +50,8 @@ public sealed class CommitLogCheckpointTests
     public void ToCheckpoint_RecordsTheLastEntryAndTotals()
     {
         var state = new CommitLogState();
-        state.Apply(Commit(0, "f0", "a", "b"));
-        state.Apply(Quarantine(1, "c"));
+        state.Apply(Committed(0, "f0", "a", "b"));
+        state.Apply(Quarantined(1, "c"));
 
         var checkpoint = state.ToCheckpoint();
 
@@ -72,7 +72,7 @@ public sealed class CommitLogCheckpointTests
     public void FromCheckpoint_RejectsTotalsThatDoNotAddUp()
     {
         var state = new CommitLogState();
-        state.Apply(Commit(0, "f0", "a"));
+        state.Apply(Committed(0, "f0", "a"));
         var checkpoint = state.ToCheckpoint();
 
         Assert.Throws<InvalidDataException>(() => CommitLogState.FromCheckpoint(checkpoint with { ByteCount = 1 }));
@@ -83,7 +83,7 @@ public sealed class CommitLogCheckpointTests
     public void FromCheckpoint_RejectsAUnitBothCommittedAndQuarantined()
     {
         var state = new CommitLogState();
-        state.Apply(Commit(0, "f0", "a"));
+        state.Apply(Committed(0, "f0", "a"));
         var checkpoint = state.ToCheckpoint() with { Quarantined = [new QuarantinedUnit("a", "file:///a", "e", "bad")] };
 
         Assert.Throws<InvalidDataException>(() => CommitLogState.FromCheckpoint(checkpoint));
@@ -93,7 +93,7 @@ public sealed class CommitLogCheckpointTests
     public void FromCheckpoint_RejectsAFileLoggedAfterTheCheckpoint()
     {
         var state = new CommitLogState();
-        state.Apply(Commit(0, "f0", "a"));
+        state.Apply(Committed(0, "f0", "a"));
         var checkpoint = state.ToCheckpoint();
 
         Assert.Throws<InvalidDataException>(() => CommitLogState.FromCheckpoint(checkpoint with { Files = [checkpoint.Files[0] with { Sequence = 3 }] }));
@@ -103,7 +103,7 @@ public sealed class CommitLogCheckpointTests
     public void Parse_RejectsAnotherSequenceAnUnknownFormatAndMissingLists()
     {
         var state = new CommitLogState();
-        state.Apply(Commit(0, "f0", "a"));
+        state.Apply(Committed(0, "f0", "a"));
         var json = state.ToCheckpoint().ToUtf8Json();
 
         Assert.Throws<InvalidDataException>(() => CommitLogCheckpoint.Parse(1, json));
@@ -121,38 +121,13 @@ public sealed class CommitLogCheckpointTests
             entries.Add(random.Next(0, 4) switch
             {
                 // Commits may repeat a unit: a reader keeps the first file, as the log's readers must.
-                0 or 1 => Commit(sequence, $"f{sequence}", units),
-                2 => Quarantine(sequence, units),
+                0 or 1 => Committed(sequence, $"f{sequence}", units),
+                2 => Quarantined(sequence, units),
                 _ => new CommitLogEntry { Sequence = sequence, CommittedAt = Start.AddSeconds(sequence), Retried = units },
             });
         }
 
         return entries;
-    }
-
-    private static CommitLogEntry Commit(long sequence, string file, params string[] units) => new()
-    {
-        Sequence = sequence,
-        CommittedAt = Start.AddSeconds(sequence),
-        Files = [new LoggedFile(file, units.Length * 2, units.Length * 10, [.. units.Select(u => new LoggedUnit(u, $"file:///{u}", "\"e\"", 10, 2, 0.5))])],
-    };
-
-    private static CommitLogEntry Quarantine(long sequence, params string[] units) => new()
-    {
-        Sequence = sequence,
-        CommittedAt = Start.AddSeconds(sequence),
-        Quarantined = [.. units.Select(u => new QuarantinedUnit(u, $"file:///{u}", "\"e\"", $"reason {sequence}"))],
-    };
-
-    private static CommitLogState Fold(IEnumerable<CommitLogEntry> entries)
-    {
-        var state = new CommitLogState();
-        foreach (var entry in entries)
-        {
-            state.Apply(entry);
-        }
-
-        return state;
     }
 
     // The canonical form of a state: its checkpoint, which covers files, quarantine, totals and last time.
