@@ -9,6 +9,9 @@ namespace OrleansIngest.Fuzz;
 /// </summary>
 internal static class FuzzTargets
 {
+    /// <summary>Rewrites an input in place before it is decoded.</summary>
+    private delegate void InputRepair(Span<byte> data);
+
     // A path that cannot exist: a format only ffmpeg decodes (MP4, ADTS) then fails in the locator, before any
     // process is started, with a message naming this path.
     private const string MissingFfmpeg = "/nonexistent/orleans-ingest-fuzz/ffmpeg";
@@ -32,10 +35,10 @@ internal static class FuzzTargets
         ["sensor-csv"] = input => RunSensor(input, SensorFileFormat.Csv),
         ["sensor-jsonl"] = input => RunSensor(input, SensorFileFormat.JsonLines),
         ["wav"] = RunWav,
-        ["flac"] = input => RunAudio(input, IsFlac),
-        ["mp3"] = input => RunAudio(input, IsMpeg),
-        ["ogg"] = input => RunAudio(input, IsOgg),
-        ["audio"] = input => RunAudio(input, _ => true),
+        ["flac"] = input => RunAudio(input, IsFlac, ChecksumRepair.RepairFlac),
+        ["mp3"] = input => RunAudio(input, IsMpeg, repair: null),
+        ["ogg"] = input => RunAudio(input, IsOgg, ChecksumRepair.RepairOgg),
+        ["audio"] = input => RunAudio(input, _ => true, repair: null),
     };
 
     private static void RunSensor(byte[] input, SensorFileFormat format)
@@ -122,13 +125,15 @@ internal static class FuzzTargets
     private static bool IsMpeg(byte[] input) =>
         input.AsSpan().StartsWith("ID3"u8) || (input.Length >= 2 && input[0] == 0xFF && (input[1] & 0xE0) == 0xE0 && (input[1] & 0x06) != 0);
 
-    private static void RunAudio(byte[] input, Func<byte[], bool> accepts)
+    private static void RunAudio(byte[] input, Func<byte[], bool> accepts, InputRepair? repair)
     {
         if (!accepts(input))
         {
             Report("skipped: not this target's format");
             return;
         }
+
+        repair?.Invoke(input);
 
         try
         {
