@@ -29,6 +29,13 @@ internal static class FuzzTargets
     /// </summary>
     public static bool Verbose { get; set; }
 
+    /// <summary>
+    /// When set, an audio input whose outcome (as <see cref="Verbose"/> prints it) contains this text counts as a
+    /// crash. afl-tmin keeps only inputs that crash, so this minimises a finding while keeping its exact reason
+    /// once the fix has turned the original crash into a rejection (see the README).
+    /// </summary>
+    public static string? OutcomeToKeep { get; set; }
+
     /// <summary>The targets by name.</summary>
     public static IReadOnlyDictionary<string, Action<byte[]>> ByName { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
@@ -155,6 +162,11 @@ internal static class FuzzTargets
         if (Verbose)
         {
             Console.Error.WriteLine(outcome);
+        }
+
+        if (OutcomeToKeep is not null && outcome.Contains(OutcomeToKeep, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"kept outcome: {outcome}");
         }
     }
 
