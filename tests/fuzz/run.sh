@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Fuzzes one managed parser under AFL++ with SharpFuzz instrumentation.
-#   tests/fuzz/run.sh <sensor-csv|sensor-jsonl|wav> <seconds>
+#   tests/fuzz/run.sh <sensor-csv|sensor-jsonl|wav|flac|mp3|ogg|audio> <seconds>
 # Findings land in tests/fuzz/.work/<target>/findings/default/{crashes,hangs}; the script exits 1 when there are any.
 set -euo pipefail
 
-target="${1:?usage: run.sh <sensor-csv|sensor-jsonl|wav> <seconds>}"
-seconds="${2:?usage: run.sh <sensor-csv|sensor-jsonl|wav> <seconds>}"
+usage="usage: run.sh <sensor-csv|sensor-jsonl|wav|flac|mp3|ogg|audio> <seconds>"
+target="${1:?$usage}"
+seconds="${2:?$usage}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 corpus="$root/tests/OrleansIngest.Processing.Tests/Sensors/Corpus"
+audio_corpus="$root/tests/OrleansIngest.Processing.Tests/Decoding/Corpus"
 work="$here/.work/$target"
 
+# Seeds over 4 KiB: the sensor targets leave them out (the large one is a gzip bomb); the audio targets take their
+# first 4 KiB, since the damaged corpus files are mostly larger and their heads still parse.
+cut_large=0
 case "$target" in
   sensor-csv) seed_globs=("$corpus"/valid/*.csv "$corpus"/valid/*.tsv "$corpus"/valid/*.csv.gz "$corpus"/invalid/*.csv) ;;
   sensor-jsonl) seed_globs=("$corpus"/valid/*.jsonl "$corpus"/valid/*.ndjson "$corpus"/valid/*.jsonl.gz "$corpus"/invalid/*.jsonl) ;;
   wav) seed_globs=("$here"/seeds/wav/*.wav) ;;
+  # The FLAC corpus files start with ffmpeg's 8 KiB of padding: their first 4 KiB hold no frame, so none here.
+  flac) seed_globs=("$here"/seeds/flac/*) ;;
+  mp3) seed_globs=("$here"/seeds/mp3/* "$audio_corpus"/mp3-*) cut_large=1 ;;
+  ogg) seed_globs=("$here"/seeds/ogg/* "$audio_corpus"/vorbis-* "$audio_corpus"/opus-*) cut_large=1 ;;
+  audio) seed_globs=("$here"/seeds/audio/* "$audio_corpus"/*.*) cut_large=1 ;;
   *) echo "unknown target '$target'" >&2; exit 2 ;;
 esac
 
@@ -32,11 +42,18 @@ rm -rf "$work"
 mkdir -p "$work/seeds"
 dotnet publish "$here/OrleansIngest.Fuzz" -c Release -o "$work/bin" --nologo -v quiet
 "$tools/sharpfuzz" "$work/bin/OrleansIngest.Processing.dll" OrleansIngest.Processing
+# The third-party decoders behind our framing, whole, so that coverage inside them guides the fuzzer too.
+for assembly in NLayer NVorbis Concentus; do
+  "$tools/sharpfuzz" "$work/bin/$assembly.dll"
+done
 
 # AFL wants small seeds; the large bomb seed stays in the unit tests.
 for seed in "${seed_globs[@]}"; do
-  if [[ -f "$seed" && $(stat -c %s "$seed") -le 4096 ]]; then
+  [[ -f "$seed" && "$seed" != *.sh ]] || continue
+  if (( $(stat -c %s "$seed") <= 4096 )); then
     cp "$seed" "$work/seeds/"
+  elif (( cut_large )); then
+    head -c 4096 "$seed" > "$work/seeds/head-$(basename "$seed")"
   fi
 done
 

@@ -21,6 +21,34 @@ internal static class PcmConverter
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>Index of the first NaN or infinity in <paramref name="samples"/>; -1 when all are finite.</summary>
+    public static int IndexOfNonFinite(ReadOnlySpan<float> samples)
+    {
+        // x - x is 0 for finite values and NaN for NaN or infinity.
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= samples.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(samples[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<float>.Zero))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < samples.Length; i++)
+        {
+            if (!float.IsFinite(samples[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Converts <c>destination.Length</c> samples from <paramref name="source"/>.</summary>
     public static void Convert(ReadOnlySpan<byte> source, Span<float> destination, SampleKind kind)
     {

@@ -19,6 +19,14 @@ public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
     [InlineData("vorbis-truncated.ogg", "truncated file: Ogg page")]
     [InlineData("vorbis-bad-page-crc.ogg", "fails its CRC-32 check")]
     [InlineData("opus-truncated.opus", "truncated file: Ogg page")]
+    // Before VorbisHeaderCheck, NVorbis allocated what these headers declare (out of memory under the fuzzer's
+    // 512 MiB heap) or, for the unending ordered lengths (seen while reading NVorbis for the fix), looped forever.
+    // All but that one were found by fuzzing (tests/fuzz), as was the stream that decoded to NaN.
+    [InlineData("vorbis-comment-vendor-length.ogg", "Vorbis comment header declares a 808464432-byte vendor string but only 5 bytes follow")]
+    [InlineData("vorbis-comment-count.ogg", "Vorbis comment header declares 808464432 comments but only 1 bytes follow")]
+    [InlineData("vorbis-codebook-too-large.ogg", "Vorbis codebook 0 declares 65536 entries of 4096 dimensions, more than 2^24 values")]
+    [InlineData("vorbis-codebook-lengths-unending.ogg", "Vorbis setup header ends inside codebook 0")]
+    [InlineData("vorbis-nan-sample.ogg", "Vorbis audio packet 4 decoded to a non-finite sample (NaN)")]
     [InlineData("m4a-truncated.m4a", "ffmpeg could not decode the Mp4 file (exit code 1): [mov,mp4,m4a,3gp,3g2,mj2] Packet corrupt")]
     [InlineData("adts-truncated.aac", "Input buffer exhausted before END element found")]
     [InlineData("wav-truncated.wav", "truncated file: RIFF chunk declares 32070 bytes but only 9992 remain")]
@@ -33,5 +41,19 @@ public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
         Assert.Equal(path, exception.SourceUri);
         Assert.Contains(reason, exception.Reason, StringComparison.Ordinal);
         Assert.InRange(exception.Offset, 0, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task AudioDecoder_DecodesVorbisWhoseFinalGranuleLiesFarBeyondItsSamples()
+    {
+        // Found by fuzzing: NVorbis trimmed the last packet by (int)(granule - samples), which went negative for a
+        // granule 2^32 - 2^24 + 144 and left it looping forever. The trim is ours now; nothing is cut.
+        var path = Path.Combine(TestTools.RepositoryRoot, "tests", "OrleansIngest.Processing.Tests", "Decoding", "Corpus", "vorbis-final-granule-huge.ogg");
+
+        var (samples, format) = await AudioDecoderReferenceTests.DecodeAllAsync(path);
+
+        Assert.Equal("vorbis", format.Codec);
+        Assert.Equal(512, samples.Length);
+        Assert.All(samples, sample => Assert.True(float.IsFinite(sample)));
     }
 }

@@ -9,6 +9,9 @@ if (args.Length != 1 || !FuzzTargets.ByName.TryGetValue(args[0], out var target)
     return 2;
 }
 
+// afl-fuzz hands its shared memory to the target in this variable; without it the input is being run by hand.
+FuzzTargets.Verbose = Environment.GetEnvironmentVariable("__AFL_SHM_ID") is null;
+FuzzTargets.OutcomeToKeep = Environment.GetEnvironmentVariable("FUZZ_KEEP_OUTCOME");
 Fuzzer.OutOfProcess.Run(stream =>
 {
     using var copy = new MemoryStream();

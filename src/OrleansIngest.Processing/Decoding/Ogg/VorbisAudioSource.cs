@@ -59,7 +59,7 @@ internal sealed class VorbisAudioSource : IAudioSource
         var queue = new VorbisPacketQueue();
         try
         {
-            queue.Enqueue(identification, null, false, headerOffset);
+            queue.Enqueue(identification, false, headerOffset);
             for (var i = 0; i < 2; i++)
             {
                 if (!await packets.ReadPacketAsync(cancellationToken))
@@ -67,7 +67,17 @@ internal sealed class VorbisAudioSource : IAudioSource
                     throw new InvalidMediaException(packets.SourceUri, headerOffset, "the Vorbis stream ends before its comment and setup headers");
                 }
 
-                queue.Enqueue(packets.Packet, null, false, packets.PacketOffset);
+                // NVorbis allocates from the sizes these headers declare: they are checked against the packet first.
+                if (i == 0)
+                {
+                    VorbisHeaderCheck.CheckComments(packets.Packet, packets.PacketOffset, packets.SourceUri);
+                }
+                else
+                {
+                    VorbisHeaderCheck.CheckSetup(packets.Packet, packets.PacketOffset, packets.SourceUri);
+                }
+
+                queue.Enqueue(packets.Packet, false, packets.PacketOffset);
             }
 
             StreamDecoder decoder;
@@ -124,6 +134,14 @@ internal sealed class VorbisAudioSource : IAudioSource
                 break;
             }
 
+            // A setup header may hold any float as a codebook value (and floor 0 exponentiates), so NVorbis can
+            // produce infinities and NaN from a stream that parses.
+            var nonFinite = PcmConverter.IndexOfNonFinite(_interleaved.AsSpan(0, samples));
+            if (nonFinite >= 0)
+            {
+                throw new InvalidMediaException(_packets.SourceUri, _queue.LastOffset, $"Vorbis audio packet {_queue.LastIndex} decoded to a non-finite sample ({_interleaved[nonFinite]})");
+            }
+
             var got = samples / _channels;
             PcmConverter.Downmix(_interleaved.AsSpan(0, samples), _channels, destination.Span.Slice(written, got));
             written += got;
@@ -173,13 +191,12 @@ internal sealed class VorbisAudioSource : IAudioSource
                 throw new InvalidMediaException(_packets.SourceUri, _packets.PacketOffset, "a Vorbis header packet appears among the audio packets");
             }
 
-            long? granule = _packets.PacketGranule >= 0 ? _packets.PacketGranule : null;
-            if (_packets.PacketEndsStream && granule is long final)
+            if (_packets.PacketEndsStream && _packets.PacketGranule >= 0)
             {
-                _finalGranule = final;
+                _finalGranule = _packets.PacketGranule;
             }
 
-            _queue.Enqueue(packet, granule, _packets.PacketEndsStream, _packets.PacketOffset);
+            _queue.Enqueue(packet, _packets.PacketEndsStream, _packets.PacketOffset);
         }
     }
 }

@@ -29,10 +29,14 @@ internal sealed class VorbisPacketQueue : IPacketProvider, IDisposable
     /// <summary>Index of the last packet handed to the decoder.</summary>
     public long LastIndex { get; private set; } = -1;
 
-    public void Enqueue(ReadOnlySpan<byte> data, long? granule, bool endOfStream, long offset)
+    /// <summary>
+    /// Queues a packet without its granule position: the source trims the end itself, and NVorbis's own trim
+    /// (a long difference cast to int) spins forever on a granule position 2^31 past the decoded samples.
+    /// </summary>
+    public void Enqueue(ReadOnlySpan<byte> data, bool endOfStream, long offset)
     {
         var packet = _free.Count > 0 ? _free.Pop() : new VorbisPacket(this);
-        packet.Load(data, granule, endOfStream, offset);
+        packet.Load(data, endOfStream, offset);
         _ready.Enqueue(packet);
     }
 
@@ -89,7 +93,7 @@ internal sealed class VorbisPacketQueue : IPacketProvider, IDisposable
 
         protected override int TotalBits => _length * 8;
 
-        public void Load(ReadOnlySpan<byte> data, long? granule, bool endOfStream, long offset)
+        public void Load(ReadOnlySpan<byte> data, bool endOfStream, long offset)
         {
             if (_data.Length < data.Length)
             {
@@ -100,7 +104,7 @@ internal sealed class VorbisPacketQueue : IPacketProvider, IDisposable
             data.CopyTo(_data);
             _length = data.Length;
             Offset = offset;
-            GranulePosition = granule;
+            GranulePosition = null;
             IsEndOfStream = endOfStream;
             IsResync = false;
             Reset();
