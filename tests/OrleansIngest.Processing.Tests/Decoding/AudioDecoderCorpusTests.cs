@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace OrleansIngest.Processing.Tests.Decoding;
 
 /// <summary>
-/// The committed malformed corpus (Corpus/, made by Corpus/make-corpus.sh): every damaged file fails with
-/// <see cref="InvalidMediaException"/> and its specific reason, never another exception, a hang or a crash.
+/// The committed malformed corpus (Corpus/, made by Corpus/make-corpus.sh and Corpus/wav/make-wav-corpus.py): every
+/// damaged file fails with <see cref="InvalidMediaException"/> and its specific reason, never another exception, a
+/// hang or a crash — except a WAV data size of 0xFFFFFFFF, the mark of a streaming writer, read to the end.
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
@@ -31,6 +32,14 @@ public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
     [InlineData("adts-truncated.aac", "Input buffer exhausted before END element found")]
     [InlineData("wav-truncated.wav", "truncated file: RIFF chunk declares 32070 bytes but only 9992 remain")]
     [InlineData("wrong-magic.wav", "unrecognised audio format (first bytes 0x69642C76616C75650A312C320A332C34 'id,value.1,2.3,4')")]
+    [InlineData("wav/fmt-size-0.wav", "fmt chunk is 0 bytes, shorter than the 16 bytes of WAVEFORMAT")]
+    [InlineData("wav/odd-chunk-without-padding.wav", "truncated file: chunk 0xE1062B50 declares 3837762165 bytes but only 3179 remain")]
+    [InlineData("wav/riff-size-larger-than-file.wav", "truncated file: RIFF chunk declares 103236 bytes but only 3236 remain")]
+    [InlineData("wav/rf64-without-ds64.wav", "RF64 file lacks the ds64 chunk (found 'fmt ')")]
+    [InlineData("wav/block-align-0.wav", "block align 0 is inconsistent with 1 channels × 16 bits (expected 2)")]
+    [InlineData("wav/channels-65.wav", "fmt chunk declares 65 channels, more than the supported 64")]
+    [InlineData("wav/sample-rate-0.wav", "sample rate 0 Hz is outside the supported range")]
+    [InlineData("wav/data-truncated.wav", "truncated file: data chunk declares 3200 bytes but only 1000 remain")]
     public async Task AudioDecoder_RejectsCorpusFileWithItsSpecificReason(string name, string reason)
     {
         var path = Path.Combine(TestTools.RepositoryRoot, "tests", "OrleansIngest.Processing.Tests", "Decoding", "Corpus", name);
@@ -55,5 +64,18 @@ public sealed class AudioDecoderCorpusTests(ITestOutputHelper output)
         Assert.Equal("vorbis", format.Codec);
         Assert.Equal(512, samples.Length);
         Assert.All(samples, sample => Assert.True(float.IsFinite(sample)));
+    }
+
+    [Fact]
+    public async Task AudioDecoder_ReadsAWavWhoseDataSizeAStreamingWriterNeverPatchedToTheEndOfTheFile()
+    {
+        // 0xFFFFFFFF is what streaming writers (ffmpeg to a pipe, sox, recorders) leave when the length was unknown;
+        // ffmpeg and sox read such a file to its end, and quarantining it would throw good audio away.
+        var path = Path.Combine(TestTools.RepositoryRoot, "tests", "OrleansIngest.Processing.Tests", "Decoding", "Corpus", "wav", "data-size-ffffffff.wav");
+
+        var (samples, format) = await AudioDecoderReferenceTests.DecodeAllAsync(path);
+
+        Assert.Equal(1_600, samples.Length);
+        Assert.Equal(16_000, format.SampleRate);
     }
 }
