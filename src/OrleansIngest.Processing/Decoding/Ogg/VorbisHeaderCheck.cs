@@ -11,7 +11,7 @@ namespace OrleansIngest.Processing.Decoding.Ogg;
 /// bytes could take gigabytes or a core forever (found by fuzzing, tests/fuzz).
 /// The codebook rules are libvorbis's (entries × dimensions below 2^24, codeword lengths of at most 32 bits, the
 /// lengths and lookup values inside the packet), plus totals far above what encoders write: libvorbis and
-/// ffmpeg use at most 6,561 entries per codebook, 11,241 and 63,000 lookup values in all.
+/// ffmpeg write at most 6,561 entries per codebook, 11,241 entries and 62,874 lookup values in all.
 /// </summary>
 internal static class VorbisHeaderCheck
 {
