@@ -24,6 +24,24 @@ public interface IIngestJobGrain : IGrainWithStringKey
     /// <summary>Progress summed over the partitions; marks the job completed once listing is done and all units settled.</summary>
     [Alias("GetProgress")]
     Task<JobProgress> GetProgressAsync();
+
+    /// <summary>
+    /// Takes blob events for a continuous job: deduplicates them, routes each new version to a unit and persists the units
+    /// in their partitions before returning. Events for a job that is not (or no longer) continuous count as unrouted.
+    /// </summary>
+    [Alias("EnqueueEvents")]
+    Task<EventEnqueueResult> EnqueueEventsAsync(IReadOnlyList<BlobEventRecord> events);
+
+    /// <summary>
+    /// Asks a continuous job for a full listing now (one already running counts). Returns the number the listing will
+    /// have in <see cref="SubscriptionProgress.Listings"/> once it completes.
+    /// </summary>
+    [Alias("Reconcile")]
+    Task<int> ReconcileAsync();
+
+    /// <summary>Ends a continuous job: no new events or listings; it completes once its pending units are settled.</summary>
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync();
 }
 
 /// <summary>A job as workers see it.</summary>
@@ -46,7 +64,16 @@ public sealed record PartitionCounts(
     [property: Id(6)] long SensorWindows,
     [property: Id(7)] long BytesDone,
     [property: Id(8)] long BytesTotal,
-    [property: Id(9)] IReadOnlyList<QuarantineRecord> Quarantined);
+    [property: Id(9)] IReadOnlyList<QuarantineRecord> Quarantined)
+{
+    /// <summary>Time from arrival to commit of the partition's committed units that have an arrival time.</summary>
+    [Id(10)]
+    public LatencyHistogram CommitLatency { get; init; } = LatencyHistogram.Empty;
+
+    /// <summary>Pending units cancelled because a newer version of their blob arrived.</summary>
+    [Id(11)]
+    public int Superseded { get; init; }
+}
 
 /// <summary>
 /// A slice of a job's units (by unit id hash) with their leases, attempts and outcomes. Unsettled units are
@@ -56,9 +83,15 @@ public sealed record PartitionCounts(
 [Alias("OrleansIngest.IJobPartitionGrain")]
 public interface IJobPartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Adds units (duplicates collapse on the unit id) and persists them before returning.</summary>
+    /// <summary>
+    /// Adds units (duplicates collapse on the unit id) and persists them before returning. Returns how many were new.
+    /// </summary>
     [Alias("AddUnits")]
-    Task AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units);
+    Task<int> AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units);
+
+    /// <summary>Cancels pending units whose blob has a newer version (see the <c>latest</c> policy); returns how many.</summary>
+    [Alias("Supersede")]
+    Task<int> SupersedeAsync(IReadOnlyList<string> unitIds);
 
     /// <summary>Leases up to <paramref name="maxUnits"/> pending units.</summary>
     [Alias("Lease")]
@@ -122,6 +155,18 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     /// <summary>Jobs that may have work.</summary>
     [Alias("GetActive")]
     Task<IReadOnlyList<string>> GetActiveJobsAsync();
+
+    /// <summary>Records a continuous job and its source, so event receivers route to it.</summary>
+    [Alias("Subscribe")]
+    Task SubscribeAsync(SubscriptionInfo subscription);
+
+    /// <summary>Stops routing events to a job.</summary>
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync(string jobId);
+
+    /// <summary>The continuous jobs events are routed to.</summary>
+    [Alias("GetSubscriptions")]
+    Task<IReadOnlyList<SubscriptionInfo>> GetSubscriptionsAsync();
 }
 
 /// <summary>A unit whose rows are in a file being committed.</summary>

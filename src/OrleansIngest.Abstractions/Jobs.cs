@@ -10,7 +10,32 @@ public sealed record JobSpec(
     [property: Id(0)] string SourceRoot,
     [property: Id(1)] string OutputRoot,
     [property: Id(2)] string PipelineJson,
-    [property: Id(3)] string PipelineVersion);
+    [property: Id(3)] string PipelineVersion)
+{
+    /// <summary>Set for a continuous job (a subscription): it keeps ingesting new blob versions until unsubscribed.</summary>
+    [Id(4)]
+    public ContinuousSpec? Continuous { get; init; }
+}
+
+/// <summary>Which versions of an overwritten blob a continuous job ingests.</summary>
+public enum VersionSelection
+{
+    /// <summary>Every distinct version (URL, ETag) once.</summary>
+    All,
+
+    /// <summary>Only the newest version per blob name, ordered by the event sequencer.</summary>
+    Latest,
+}
+
+/// <summary>How a continuous job follows its source.</summary>
+/// <param name="Versions">Which versions of an overwritten blob to ingest.</param>
+/// <param name="ReconcileInterval">How often a full listing looks for what events missed.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.ContinuousSpec")]
+public sealed record ContinuousSpec([property: Id(0)] VersionSelection Versions, [property: Id(1)] TimeSpan ReconcileInterval)
+{
+    /// <summary>Default reconciliation interval: hourly.</summary>
+    public static readonly TimeSpan DefaultReconcileInterval = TimeSpan.FromHours(1);
+}
 
 /// <summary>One unit of work: one blob version routed to one table.</summary>
 /// <param name="UnitId">Idempotency key: hash of (source URI, ETag, size).</param>
@@ -28,7 +53,15 @@ public sealed record WorkUnit(
     [property: Id(3)] string ETag,
     [property: Id(4)] long Size,
     [property: Id(5)] string Table,
-    [property: Id(6)] string Kind);
+    [property: Id(6)] string Kind)
+{
+    /// <summary>
+    /// When the blob version arrived (its event time, or its last-modified time when a listing found it after the job
+    /// subscribed); null for backfill. The commit latency of the job is measured from it.
+    /// </summary>
+    [Id(7)]
+    public DateTimeOffset? ArrivedAt { get; init; }
+}
 
 /// <summary>A unit handed to a worker until <see cref="ExpiresAt"/>.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.WorkLease")]
@@ -88,6 +121,9 @@ public enum JobPhase
 
     /// <summary>Discovery failed (e.g. the source does not exist); see <see cref="JobProgress.Error"/>.</summary>
     Failed,
+
+    /// <summary>A continuous job past its first listing: ingesting new blob versions as they arrive, until unsubscribed.</summary>
+    Watching,
 }
 
 /// <summary>A snapshot of a job's progress.</summary>
@@ -112,6 +148,69 @@ public sealed record JobProgress(
     [property: Id(16)] string? Error,
     [property: Id(17)] long SensorWindows)
 {
+    /// <summary>A continuous job's events and listings; null for a batch job.</summary>
+    [Id(18)]
+    public SubscriptionProgress? Subscription { get; init; }
+
+    /// <summary>Time from a blob version's arrival to its rows' commit, over the units that have an arrival time.</summary>
+    [Id(19)]
+    public LatencyHistogram CommitLatency { get; init; } = LatencyHistogram.Empty;
+
     /// <summary>Whether the job reached a final phase.</summary>
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed;
 }
+
+/// <summary>What a continuous job did with events and reconciliation listings.</summary>
+/// <param name="Versions">The version policy.</param>
+/// <param name="ReconcileInterval">How often the source is listed in full.</param>
+/// <param name="Unsubscribed">Whether the job was ended; it then finishes its pending units and completes.</param>
+/// <param name="Events">Events received.</param>
+/// <param name="Enqueued">Events that added a unit.</param>
+/// <param name="Duplicates">Events for a version already seen, pending or ingested.</param>
+/// <param name="Stale">Events older than a version already seen (under <see cref="VersionSelection.Latest"/>).</param>
+/// <param name="Deletions">BlobDeleted events (recorded, ignored).</param>
+/// <param name="Unrouted">Events outside the source, in the output folder, or matching no route.</param>
+/// <param name="Superseded">Pending units cancelled because a newer version arrived (under <see cref="VersionSelection.Latest"/>).</param>
+/// <param name="Listings">Completed full listings (the first one, the backfill, included).</param>
+/// <param name="FoundByListing">Units that a listing after the first found and events had not delivered.</param>
+/// <param name="LastListingAt">When the last full listing completed.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SubscriptionProgress")]
+public sealed record SubscriptionProgress(
+    [property: Id(0)] VersionSelection Versions,
+    [property: Id(1)] TimeSpan ReconcileInterval,
+    [property: Id(2)] bool Unsubscribed,
+    [property: Id(3)] long Events,
+    [property: Id(4)] long Enqueued,
+    [property: Id(5)] long Duplicates,
+    [property: Id(6)] long Stale,
+    [property: Id(7)] long Deletions,
+    [property: Id(8)] long Unrouted,
+    [property: Id(9)] long Superseded,
+    [property: Id(10)] int Listings,
+    [property: Id(11)] long FoundByListing,
+    [property: Id(12)] DateTimeOffset? LastListingAt);
+
+/// <summary>A continuous job and the source it follows, as event receivers route by.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SubscriptionInfo")]
+public sealed record SubscriptionInfo([property: Id(0)] string JobId, [property: Id(1)] string SourceRoot);
+
+/// <summary>A blob event on its way from a receiver to a job (see <c>OrleansIngest.Processing.Events.BlobEvent</c>).</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.BlobEventRecord")]
+public sealed record BlobEventRecord(
+    [property: Id(0)] string Id,
+    [property: Id(1)] bool Deleted,
+    [property: Id(2)] string Url,
+    [property: Id(3)] string? ETag,
+    [property: Id(4)] long? Size,
+    [property: Id(5)] string? Sequencer,
+    [property: Id(6)] DateTimeOffset Time);
+
+/// <summary>What a job did with a batch of events.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.EventEnqueueResult")]
+public sealed record EventEnqueueResult(
+    [property: Id(0)] int Events,
+    [property: Id(1)] int Enqueued,
+    [property: Id(2)] int Duplicates,
+    [property: Id(3)] int Stale,
+    [property: Id(4)] int Deletions,
+    [property: Id(5)] int Unrouted);

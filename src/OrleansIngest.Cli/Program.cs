@@ -9,6 +9,9 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     GenerateCommand.Create(),
     SiloCommand.Create(),
     SubmitCommand.Create(),
+    SubscribeCommand.Create(),
+    SubscribeCommand.CreateUnsubscribe(),
+    SubscribeCommand.CreateReconcile(),
     QuarantineCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -13,4 +13,13 @@ internal static partial class JobLog
 
     [LoggerMessage(2002, LogLevel.Information, "Job {JobId} completed: {Committed} committed, {Quarantined} quarantined")]
     public static partial void Completed(ILogger logger, string jobId, int committed, int quarantined);
+
+    [LoggerMessage(2003, LogLevel.Information, "Job {JobId}: listing {Listing} complete, {Found} units found that events had not delivered")]
+    public static partial void Reconciled(ILogger logger, string jobId, int listing, long found);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Job {JobId}: reconciliation listing failed; retrying")]
+    public static partial void ReconcileFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(2005, LogLevel.Information, "Job {JobId} unsubscribed: it completes once its pending units are settled")]
+    public static partial void Unsubscribed(ILogger logger, string jobId);
 }

@@ -30,6 +30,13 @@ public sealed class JobOptions
     /// <summary>Objects listed per page; the listing checkpoint advances a page at a time.</summary>
     [Range(1, 5000)]
     public int ListingPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Blob versions a continuous job remembers to drop repeated events early (one per blob name under the <c>latest</c>
+    /// policy). Forgetting is safe: unit ids and the commit log still collapse a repeated version.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int EventMemory { get; set; } = 100_000;
 }
 
 /// <summary>Names of the grain storage providers.</summary>

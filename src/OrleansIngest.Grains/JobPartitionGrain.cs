@@ -36,7 +36,7 @@ public sealed class JobPartitionGrain(
         _ledger.BeginEpoch(state.State.Epoch);
     }
 
-    public async Task AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units)
+    public async Task<int> AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units)
     {
         ArgumentNullException.ThrowIfNull(units);
         var hadContext = state.State.Context is not null;
@@ -46,6 +46,20 @@ public sealed class JobPartitionGrain(
         {
             await PersistAsync();
         }
+
+        return added;
+    }
+
+    public async Task<int> SupersedeAsync(IReadOnlyList<string> unitIds)
+    {
+        ArgumentNullException.ThrowIfNull(unitIds);
+        var cancelled = unitIds.Count(_ledger.Supersede);
+        if (cancelled > 0)
+        {
+            await PersistAsync();
+        }
+
+        return cancelled;
     }
 
     public Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits) => Task.FromResult(_ledger.Lease(maxUnits));
@@ -82,7 +96,11 @@ public sealed class JobPartitionGrain(
 
     public Task<PartitionCounts> GetCountsAsync() => Task.FromResult(new PartitionCounts(
         _ledger.Count, _ledger.PendingCount, _ledger.LeasedCount, _ledger.CommittedCount, _ledger.AudioSegments, _ledger.AudioSeconds,
-        _ledger.SensorWindows, _ledger.BytesDone, _ledger.BytesTotal, [.. _ledger.Quarantined]));
+        _ledger.SensorWindows, _ledger.BytesDone, _ledger.BytesTotal, [.. _ledger.Quarantined])
+    {
+        CommitLatency = _ledger.CommitLatency,
+        Superseded = _ledger.SupersededCount,
+    });
 
     private Task PersistAsync()
     {

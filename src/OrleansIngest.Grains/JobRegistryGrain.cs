@@ -8,6 +8,9 @@ namespace OrleansIngest.Grains;
 public sealed class JobRegistryState
 {
     [Id(0)] public SortedSet<string> Active { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Continuous jobs by id, with the source each follows.</summary>
+    [Id(1)] public SortedDictionary<string, string> Subscriptions { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>The cluster's active jobs. Reads are served concurrently; workers poll it when idle.</summary>
@@ -40,4 +43,25 @@ public sealed class JobRegistryGrain([PersistentState("registry", IngestStorageN
     }
 
     public Task<IReadOnlyList<string>> GetActiveJobsAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Active]);
+
+    public async Task SubscribeAsync(SubscriptionInfo subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        if (!state.State.Subscriptions.TryGetValue(subscription.JobId, out var root) || root != subscription.SourceRoot)
+        {
+            state.State.Subscriptions[subscription.JobId] = subscription.SourceRoot;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task UnsubscribeAsync(string jobId)
+    {
+        if (state.State.Subscriptions.Remove(jobId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<SubscriptionInfo>> GetSubscriptionsAsync() =>
+        Task.FromResult<IReadOnlyList<SubscriptionInfo>>([.. state.State.Subscriptions.Select(s => new SubscriptionInfo(s.Key, s.Value))]);
 }

@@ -14,6 +14,11 @@ public sealed class LedgerSnapshot
     [Id(5)] public long SensorWindows { get; set; }
     [Id(6)] public long BytesDone { get; set; }
     [Id(7)] public List<QuarantineRecord> Quarantined { get; set; } = [];
+
+    /// <summary>Commit latency bucket counts (see <see cref="LatencyHistogram"/>); empty in snapshots older than it.</summary>
+    [Id(8)] public List<long> LatencyCounts { get; set; } = [];
+
+    [Id(9)] public int Superseded { get; set; }
 }
 
 /// <summary>
@@ -38,11 +43,13 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
         Leased,
         Committed,
         Quarantined,
+        Superseded,
     }
 
     private readonly Dictionary<string, Entry> _units = new(StringComparer.Ordinal);
     private readonly Queue<Entry> _pending = new();
     private readonly List<QuarantineRecord> _quarantined = [];
+    private readonly long[] _latencyCounts = new long[LatencyHistogram.BucketCount];
     private long _nextLeaseToken = 1;
     private int _restoredSettled;
 
@@ -57,6 +64,12 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     public long BytesTotal { get; private set; }
     public long BytesDone { get; private set; }
     public IReadOnlyList<QuarantineRecord> Quarantined => _quarantined;
+
+    /// <summary>Pending units cancelled because a newer version of their blob arrived.</summary>
+    public int SupersededCount { get; private set; }
+
+    /// <summary>Time from arrival to commit of the committed units that have an arrival time.</summary>
+    public LatencyHistogram CommitLatency => new(_latencyCounts);
 
     /// <summary>
     /// Starts lease tokens of a new activation: tokens are <c>epoch · 2³²</c> + a counter, so a token handed out
@@ -171,12 +184,31 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
             return null;
         }
 
+        if (entry.State == UnitState.Superseded)
+        {
+            // Cancelled while a worker held it from an earlier lease: a commit is a fact of the log, anything else is moot.
+            if (outcome.Kind != UnitOutcomeKind.Committed)
+            {
+                return null;
+            }
+
+            SupersededCount--;
+            BytesDone -= entry.Unit.Size;
+            entry.State = UnitState.Pending;
+            PendingCount++;
+        }
+
         var current = entry.State == UnitState.Leased && entry.LeaseToken == outcome.LeaseToken;
         switch (outcome.Kind)
         {
             case UnitOutcomeKind.Committed:
                 Settle(entry, UnitState.Committed);
                 CommittedCount++;
+                if (entry.Unit.ArrivedAt is { } arrivedAt)
+                {
+                    _latencyCounts[LatencyHistogram.BucketOf(timeProvider.GetUtcNow() - arrivedAt)]++;
+                }
+
                 if (entry.Unit.Kind == "audio")
                 {
                     AudioSegments += outcome.Rows;
@@ -216,19 +248,38 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     }
 
     /// <summary>
+    /// Cancels a pending unit because a newer version of its blob arrived (the <c>latest</c> version policy): it is
+    /// settled without being read. A leased unit is left to its worker (its read fails on the changed ETag, or it
+    /// committed first and is a fact). Returns whether the unit was cancelled.
+    /// </summary>
+    public bool Supersede(string unitId)
+    {
+        if (!_units.TryGetValue(unitId, out var entry) || entry.State != UnitState.Pending)
+        {
+            return false;
+        }
+
+        Settle(entry, UnitState.Superseded);
+        SupersededCount++;
+        return true;
+    }
+
+    /// <summary>
     /// The durable part: unsettled units (leases are dropped: a restored ledger offers them again) and counters.
     /// Settled units are not kept; the table logs hold them.
     /// </summary>
     public LedgerSnapshot Snapshot() => new()
     {
         Unsettled = [.. _units.Values.Where(e => e.State is UnitState.Pending or UnitState.Leased).Select(e => e.Unit)],
-        Settled = _restoredSettled + _units.Values.Count(e => e.State is UnitState.Committed or UnitState.Quarantined),
+        Settled = _restoredSettled + _units.Values.Count(e => e.State is UnitState.Committed or UnitState.Quarantined or UnitState.Superseded),
         Committed = CommittedCount,
         AudioSegments = AudioSegments,
         AudioSeconds = AudioSeconds,
         SensorWindows = SensorWindows,
         BytesDone = BytesDone,
         Quarantined = [.. _quarantined],
+        LatencyCounts = [.. _latencyCounts],
+        Superseded = SupersededCount,
     };
 
     /// <summary>Loads a snapshot into an empty ledger.</summary>
@@ -253,6 +304,11 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
         BytesDone = snapshot.BytesDone;
         BytesTotal += snapshot.BytesDone;
         _quarantined.AddRange(snapshot.Quarantined);
+        SupersededCount = snapshot.Superseded;
+        if (snapshot.LatencyCounts.Count == _latencyCounts.Length)
+        {
+            snapshot.LatencyCounts.CopyTo(_latencyCounts);
+        }
     }
 
     /// <summary>

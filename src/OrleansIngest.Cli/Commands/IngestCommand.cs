@@ -142,9 +142,15 @@ internal static class ProgressView
         }
     }
 
-    private static string Describe(JobProgress p) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"{p.Phase.ToString().ToLowerInvariant()}: {p.Committed + p.Quarantined}/{p.Discovered} files, {p.AudioSegments} segments, {p.SensorWindows} windows, {p.Quarantined} quarantined");
+    private static string Describe(JobProgress p)
+    {
+        var line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{p.Phase.ToString().ToLowerInvariant()}: {p.Committed + p.Quarantined}/{p.Discovered} files, {p.AudioSegments} segments, {p.SensorWindows} windows, {p.Quarantined} quarantined");
+        return p.Subscription is { } s
+            ? line + string.Create(CultureInfo.InvariantCulture, $", {s.Events} events, {s.Listings} listings, latency {p.CommitLatency}")
+            : line;
+    }
 }
 
 /// <summary>

@@ -16,11 +16,26 @@ internal static class StatusCommand
     public static Command Create()
     {
         var shared = new ClusterOptionsBinding();
-        var output = new Option<string>("--output") { Description = "Output folder or blob container URL.", Required = true };
+        var output = new Option<string?>("--output") { Description = "Output folder or blob container URL." };
+        var jobId = new Option<string?>("--job-id") { Description = "Show a job's progress instead (needs the cluster options): units, events, listings, commit latency p50/p95." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
-        var command = new Command("status", "Show the committed files, rows and quarantined units of every table in an output folder or container.") { output, json };
-        shared.AddTo(command, cluster: false);
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(output)!, parse.GetValue(json), shared.Storage(parse), cancellationToken));
+        var command = new Command(
+            "status",
+            "Show the committed files, rows and quarantined units of every table in an output folder or container, or a running job's progress.")
+        {
+            output, jobId, json,
+        };
+        shared.AddTo(command, cluster: true);
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(output) is null) == (result.GetValue(jobId) is null))
+            {
+                result.AddError("Give either --output (tables) or --job-id (a job on a cluster).");
+            }
+        });
+        command.SetAction((parse, cancellationToken) => parse.GetValue(jobId) is { } id
+            ? JobStatus.RunAsync(shared, parse, id, parse.GetValue(json), cancellationToken)
+            : RunAsync(parse.GetValue(output)!, parse.GetValue(json), shared.Storage(parse), cancellationToken));
         return command;
     }
 

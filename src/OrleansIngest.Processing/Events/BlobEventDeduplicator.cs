@@ -30,7 +30,11 @@ public enum BlobEventOutcome
 /// <param name="Url">The blob URL.</param>
 /// <param name="ETag">The version's ETag.</param>
 /// <param name="Sequencer">The version's event sequencer, when its event had one.</param>
-public sealed record ObservedBlobVersion(string Url, string ETag, string? Sequencer);
+public sealed record ObservedBlobVersion(string Url, string ETag, string? Sequencer)
+{
+    /// <summary>The version's length in bytes, when its event gave it (with the URL and ETag it names the version's unit).</summary>
+    public long? Size { get; init; }
+}
 
 /// <summary>The decision for one event.</summary>
 /// <param name="Outcome">What to do with the event.</param>
@@ -141,7 +145,7 @@ public sealed class BlobEventDeduplicator
             throw new ArgumentException("A created blob's event must carry its ETag.", nameof(blobEvent));
         }
 
-        var version = new ObservedBlobVersion(blobEvent.Url, blobEvent.ETag, blobEvent.Sequencer);
+        var version = new ObservedBlobVersion(blobEvent.Url, blobEvent.ETag, blobEvent.Sequencer) { Size = blobEvent.Size };
         return Policy == VersionPolicy.All ? ObserveAll(blobEvent, version) : ObserveLatest(blobEvent, version);
     }
 

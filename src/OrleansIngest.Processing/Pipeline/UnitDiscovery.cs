@@ -123,7 +123,8 @@ public sealed class DiscoverySession
         return new DiscoveredPage(objects, page.ContinuationToken);
     }
 
-    private static string? OutputPrefixOf(string outputRoot)
+    /// <summary>The URI prefix of objects inside <paramref name="outputRoot"/>, which are never input.</summary>
+    internal static string? OutputPrefixOf(string outputRoot)
     {
         if (outputRoot.Contains("://", StringComparison.Ordinal) && !outputRoot.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
         {

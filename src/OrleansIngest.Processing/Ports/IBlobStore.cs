@@ -13,6 +13,11 @@ public sealed record SourceObject(string Uri, string RelativePath, string ETag, 
 /// <param name="ContinuationToken">Opaque token of the next page; null when the listing is complete.</param>
 public sealed record SourcePage(IReadOnlyList<SourceObject> Items, string? ContinuationToken);
 
+/// <summary>Where an object named by an event sits in a source, in the form a listing of that source gives.</summary>
+/// <param name="Uri">The object's URI exactly as a listing gives it (so that both compute the same unit id).</param>
+/// <param name="RelativePath">Path below the source root, as a listing gives it.</param>
+public sealed record SourceLocation(string Uri, string RelativePath);
+
 /// <summary>Read side of an object store: list a source and open objects for streaming reads.</summary>
 public interface IBlobStore
 {
@@ -35,6 +40,13 @@ public interface IBlobStore
     /// it fails with <see cref="SourceChangedException"/> if the object no longer matches <paramref name="expectedETag"/>.
     /// </summary>
     Task<Stream> OpenReadAsync(string uri, string expectedETag, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Places an object named by an event (a blob URL, a file URI) in <paramref name="sourceRoot"/>: its URI and relative
+    /// path exactly as a listing of the root would give them, or null when a listing would not hold it (outside the root,
+    /// another container or account, left out by the store's filters).
+    /// </summary>
+    SourceLocation? Locate(string sourceRoot, string uri);
 }
 
 /// <summary>The object changed or vanished between listing and reading: the unit is stale, not bad.</summary>

@@ -2,9 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Grains;
+using OrleansIngest.Processing.Events;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
+using OrleansIngest.Silo.Events;
 using OrleansIngest.Silo.Worker;
 using OrleansIngest.Storage;
 using OrleansIngest.Storage.Azure;
@@ -55,6 +57,9 @@ public static class OrleansIngestHostingExtensions
         services.AddOptions<DecodingOptions>().BindConfiguration(DecodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
         services.AddHostedService<IngestWorkerService>();
+        services.AddSingleton<IBlobEventSink, GrainBlobEventSink>();
+        services.AddOptions<EventQueueOptions>().BindConfiguration(EventQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<EventQueueService>();
         return services;
     }
 }

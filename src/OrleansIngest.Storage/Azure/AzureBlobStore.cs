@@ -132,6 +132,34 @@ public sealed class AzureBlobStore : IBlobStore
         return new Listing(location.Container, AsFolderPrefix(location.Prefix));
     }
 
+    /// <inheritdoc />
+    public SourceLocation? Locate(string sourceRoot, string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        var listing = StartListing(sourceRoot);
+        AzureBlobLocation target;
+        try
+        {
+            target = _clients.Resolve(uri);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // Not a blob URL, or in an account this silo has no credentials for: not under this root.
+            return null;
+        }
+
+        if (!string.Equals(target.Container.Uri.AbsoluteUri, listing.Container.Uri.AbsoluteUri, StringComparison.Ordinal)
+            || !target.Prefix.StartsWith(listing.Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var relative = target.Prefix[listing.Prefix.Length..];
+        return relative.Length == 0 || !IsIncluded(relative)
+            ? null
+            : new SourceLocation(AzureBlobClientFactory.Redact(listing.Container.GetBlobClient(target.Prefix).Uri), relative);
+    }
+
     // Null for the folder marker itself and for blobs the globs leave out.
     private SourceObject? ToSourceObject(Listing listing, BlobItem item)
     {

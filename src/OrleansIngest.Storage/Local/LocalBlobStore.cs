@@ -39,6 +39,30 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Hidden entries (a name starting with a dot, anywhere on the path) are left out, as listings leave them out.</remarks>
+    public SourceLocation? Locate(string sourceRoot, string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!uri.StartsWith("file://", StringComparison.OrdinalIgnoreCase) || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            return null;
+        }
+
+        var root = LocalPaths.ToFullPath(sourceRoot);
+        var path = Path.GetFullPath(parsed.LocalPath);
+        var rootPrefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        if (!path.StartsWith(rootPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+        return relative.Split('/').Any(segment => segment.Length == 0 || segment[0] == '.')
+            ? null
+            : new SourceLocation(LocalPaths.ToUri(path), relative);
+    }
+
+    /// <inheritdoc />
     /// <remarks>The token is the relative path of the last object of the previous page (listing order is ordinal).</remarks>
     public async Task<SourcePage> ListPageAsync(string sourceRoot, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
     {

@@ -49,7 +49,7 @@ public sealed class BlobEventDeduplicatorTests
         var newer = deduplicator.Observe(Created("0x2", "0000000000000002"));
 
         Assert.Equal(BlobEventOutcome.NewVersion, newer.Outcome);
-        Assert.Equal(new ObservedBlobVersion(Url, "0x1", "0000000000000001"), newer.Superseded);
+        Assert.Equal(new ObservedBlobVersion(Url, "0x1", "0000000000000001") { Size = 100 }, newer.Superseded);
         Assert.Equal(BlobEventOutcome.Duplicate, deduplicator.Observe(Created("0x2", "0000000000000002")).Outcome);
         Assert.Equal(BlobEventOutcome.Stale, deduplicator.Observe(Created("0x1", "0000000000000001")).Outcome);
     }
