@@ -55,19 +55,20 @@ public sealed class LocalFolderEventSourceTests : IDisposable
     [Fact]
     public async Task Watcher_AnnouncesAFileWrittenInChunksOnceForItsFinalVersion()
     {
-        // Pauses of 50 ms against a 1 s settle delay: only a stall of the test of a whole second could split the file.
-        var options = Fast with { SettleDelay = TimeSpan.FromSeconds(1) };
+        // Pauses of 60 ms against a 600 ms settle delay (only a stall of the test ten times the pause could split the
+        // file), over 25 chunks, so that the whole write lasts well beyond the settle delay.
+        var options = Fast with { SettleDelay = TimeSpan.FromMilliseconds(600) };
         await using var watch = Watch.Start(new LocalFolderEventSource(_root, options));
         var path = Path.Combine(_root, "chunked.bin");
 
         // Shared for reading, so it is the settle delay, not a lock, that keeps the half-written file back.
         await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite))
         {
-            for (var chunk = 0; chunk < 8; chunk++)
+            for (var chunk = 0; chunk < 25; chunk++)
             {
                 await stream.WriteAsync(new byte[4096]);
                 stream.Flush(flushToDisk: true);
-                await Task.Delay(50);
+                await Task.Delay(60);
             }
         }
 
@@ -76,7 +77,7 @@ public sealed class LocalFolderEventSourceTests : IDisposable
 
         var announced = Assert.Single(events, e => e.Url == LocalPaths.ToUri(path));
         var listed = Assert.Single(await ListAsync(_root), o => o.RelativePath == "chunked.bin");
-        Assert.Equal(8 * 4096, announced.Size);
+        Assert.Equal(25 * 4096, announced.Size);
         Assert.Equal(listed.ETag, announced.ETag);
     }
 
