@@ -106,6 +106,7 @@ public sealed class LocalBlobStore : IBlobStore
         return Task.FromResult(stream);
     }
 
-    private static string ETagOf(FileInfo info) =>
+    // Shared with LocalFolderEventSource: a watcher event and a listing of the same file must name the same unit.
+    internal static string ETagOf(FileInfo info) =>
         string.Create(CultureInfo.InvariantCulture, $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"");
 }
