@@ -11,8 +11,9 @@ namespace OrleansIngest.Integration.Tests;
 /// <summary>Shared steps of the cluster tests: silos as processes, corpus upload, output download.</summary>
 internal static class ClusterScenario
 {
-    public static CliRunner.BackgroundProcess StartSilo(string connectionString, string clusterId, string name, IReadOnlyDictionary<string, string> environment) => CliRunner.Start(
+    public static CliRunner.BackgroundProcess StartSilo(string connectionString, string clusterId, string name, IReadOnlyDictionary<string, string> environment, int httpPort = 0) => CliRunner.Start(
         environment, "silo", "--cluster-connection-string", connectionString, "--cluster-id", clusterId,
+        "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--advertised-ip", "127.0.0.1", "--name", name, "--lanes", "1", "--storage-connection-string", connectionString);

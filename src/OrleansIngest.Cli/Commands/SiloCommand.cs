@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,6 +11,7 @@ using Orleans.Configuration;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Hosting;
+using OrleansIngest.Silo.Http;
 
 namespace OrleansIngest.Cli.Commands;
 
@@ -22,7 +26,12 @@ internal static class SiloCommand
         var advertised = new Option<string?>("--advertised-ip") { Description = "Address other silos reach this one at (default: the host's first IPv4 address)." };
         var name = new Option<string?>("--name") { Description = "Silo name (recorded as the writer of its commits)." };
         var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
-        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes };
+        var httpPort = new Option<int>("--http-port")
+        {
+            Description = "HTTP port of the Event Grid webhook (/api/events/eventgrid, served when OrleansIngest:Events:Webhook has credentials) and /healthz; 0: no HTTP.",
+            DefaultValueFactory = _ => 8080,
+        };
+        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort };
         shared.AddTo(command, cluster: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,7 +43,8 @@ internal static class SiloCommand
             }
 
             var address = parse.GetValue(advertised) is { } ip ? IPAddress.Parse(ip) : ClusterSettings.DefaultAdvertisedAddress();
-            var builder = Host.CreateApplicationBuilder();
+            var port = parse.GetValue(httpPort);
+            IHostApplicationBuilder builder = port > 0 ? WebApplication.CreateBuilder() : Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
@@ -60,8 +70,7 @@ internal static class SiloCommand
                 silo.AddOrleansIngest();
             });
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-
-            using var host = builder.Build();
+            using var host = builder is WebApplicationBuilder web ? BuildWeb(web, address, port) : ((HostApplicationBuilder)builder).Build();
             try
             {
                 // A cluster silo serves any job: one without ffmpeg where the default audio routes need it must not
@@ -78,5 +87,36 @@ internal static class SiloCommand
             return 0;
         });
         return command;
+    }
+
+    // The silo's HTTP side: /healthz, and the Event Grid webhook when it has credentials (it is never served open).
+    private static WebApplication BuildWeb(WebApplicationBuilder builder, IPAddress address, int port)
+    {
+        // Loopback silos (tests, a laptop) listen on loopback only; others on every interface.
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (IPAddress.IsLoopback(address))
+            {
+                kestrel.Listen(IPAddress.Loopback, port);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(port);
+            }
+        });
+        var webhook = builder.Configuration.IsEventWebhookConfigured();
+        if (webhook)
+        {
+            builder.Services.AddEventWebhook(builder.Configuration);
+        }
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        if (webhook)
+        {
+            app.MapEventWebhook();
+        }
+
+        return app;
     }
 }

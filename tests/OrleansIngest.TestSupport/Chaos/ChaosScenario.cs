@@ -299,7 +299,7 @@ public static partial class ChaosScenario
                     },
                     "silo", "--cluster-connection-string", connectionString, "--cluster-id", id,
                     "--silo-port", FreePort(), "--gateway-port", FreePort(), "--advertised-ip", "127.0.0.1",
-                    "--name", name, "--lanes", "1", "--storage-connection-string", connectionString);
+                    "--name", name, "--lanes", "1", "--http-port", "0", "--storage-connection-string", connectionString);
                 Started++;
             }
         }
