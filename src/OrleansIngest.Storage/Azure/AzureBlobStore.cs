@@ -140,7 +140,7 @@ public sealed class AzureBlobStore : IBlobStore
         AzureBlobLocation target;
         try
         {
-            target = _clients.Resolve(uri);
+            target = _clients.Resolve(BlobEndpointOf(uri));
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
@@ -159,6 +159,12 @@ public sealed class AzureBlobStore : IBlobStore
             ? null
             : new SourceLocation(AzureBlobClientFactory.Redact(listing.Container.GetBlobClient(target.Prefix).Uri), relative);
     }
+
+    // Event Grid names blobs written through the Data Lake API by their dfs endpoint; listings give the blob endpoint.
+    private static string BlobEndpointOf(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.EndsWith(".dfs.core.windows.net", StringComparison.OrdinalIgnoreCase)
+            ? new UriBuilder(uri) { Host = string.Concat(uri.Host.AsSpan(0, uri.Host.Length - ".dfs.core.windows.net".Length), ".blob.core.windows.net") }.Uri.AbsoluteUri
+            : url;
 
     // Null for the folder marker itself and for blobs the globs leave out.
     private SourceObject? ToSourceObject(Listing listing, BlobItem item)

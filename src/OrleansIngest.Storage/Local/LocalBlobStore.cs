@@ -39,7 +39,7 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Hidden entries (a name starting with a dot, anywhere on the path) are left out, as listings leave them out.</remarks>
+    /// <remarks>Hidden entries (a name starting with a dot, anywhere on the path) and symbolic links are left out, as listings leave them out.</remarks>
     public SourceLocation? Locate(string sourceRoot, string uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -57,7 +57,9 @@ public sealed class LocalBlobStore : IBlobStore
         }
 
         var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-        return relative.Split('/').Any(segment => segment.Length == 0 || segment[0] == '.')
+
+        // Listings skip symbolic links (a file that no longer exists has none, so a deletion is still placed).
+        return relative.Split('/').Any(segment => segment.Length == 0 || segment[0] == '.') || new FileInfo(path).LinkTarget is not null
             ? null
             : new SourceLocation(LocalPaths.ToUri(path), relative);
     }
