@@ -28,6 +28,44 @@ public sealed class CliCommandsTests
         }
     }
 
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("soon")]
+    [InlineData("-5m")]
+    public async Task Subscribe_RejectsAReconcileIntervalThatIsNotAPositiveDuration(string interval)
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Combine("src"));
+
+        var result = await CliRunner.RunAsync(Timeout, "subscribe", "--source", temp.Combine("src"), "--output", temp.Combine("out"), "--reconcile-interval", interval);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("is not a positive duration", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unsubscribe")]
+    [InlineData("reconcile")]
+    public async Task SubscriptionCommands_WithoutAClusterSayTheyNeedOne(string command)
+    {
+        var result = await CliRunner.RunAsync(Timeout, command, "--job-id", "job-x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--cluster-connection-string", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_WantsEitherAnOutputOrAJob()
+    {
+        var both = await CliRunner.RunAsync(Timeout, "status", "--output", "out", "--job-id", "job-x");
+        var neither = await CliRunner.RunAsync(Timeout, "status");
+
+        Assert.NotEqual(0, both.ExitCode);
+        Assert.NotEqual(0, neither.ExitCode);
+        Assert.Contains("Give either --output", both.Stdout + both.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Give either --output", neither.Stdout + neither.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ingest_MissingSourceFailsWithAClearMessage()
     {
