@@ -42,6 +42,10 @@ internal static partial class BlobDropLatency
              keep up with they run dry between files and commit at once; under a sustained backlog files (and their
              units) wait for the size or the 60 s age instead.
         So at a light load the 2 s settle delay dominates; under a backlog it is the 60 s file age.
+        Measured on 2 cores (40 sensor files at 2/s, 20 mixed at 1/s, 60 WAVs at 6/s): p50 2.1-2.2 s, p95 2.2-2.4 s,
+        max 2.4-2.7 s, i.e. the settle delay is ~95 % of the median; the lanes kept up, so the 60 s age never applied.
+
+        At the end the CLI gets SIGTERM, as a service manager would stop it, and is killed if it has not exited 15 s later.
         """;
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
