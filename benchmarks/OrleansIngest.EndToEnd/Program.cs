@@ -6,6 +6,13 @@ using OrleansIngest.Processing.Synthetic;
 
 // End-to-end runner: generates a synthetic corpus, runs `orleans-ingest ingest` on the embedded silo as a
 // separate process, and prints a table of wall time, × real time (overall and per CPU-second) and peak memory.
+// `latency` mode (see BlobDropLatency.Usage, or `-- latency --help`): runs `orleans-ingest subscribe`, drops files
+// at a steady rate and prints the latency from each drop to its commit.
+if (args.Length > 0 && args[0] == "latency")
+{
+    return await BlobDropLatency.RunAsync(args[1..]);
+}
+
 var inv = CultureInfo.InvariantCulture;
 var minutes = ArgValue("--audio-minutes", 20.0);
 var largeWavGb = ArgValue("--large-wav-gb", 0.0);
