@@ -110,6 +110,26 @@ public static class CliRunner
             }
         }
 
+        /// <summary>Sends SIGTERM (as a service manager stops a process) and waits up to <paramref name="timeout"/>; returns the exit code, or null if it still runs.</summary>
+        public async Task<int?> TerminateAsync(TimeSpan timeout)
+        {
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(deadline.Token);
+                return _process.ExitCode;
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Kills the process tree if it still runs.</summary>
         public void Dispose()
         {

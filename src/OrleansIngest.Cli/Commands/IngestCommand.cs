@@ -60,6 +60,9 @@ internal static class IngestCommand
         }
 
         await host.StartAsync(cancellationToken);
+
+        // The host's console lifetime takes SIGTERM/Ctrl-C (and stops the silo): end the watch with it.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var stopwatch = Stopwatch.StartNew();
         JobProgress progress;
         try
@@ -67,7 +70,12 @@ internal static class IngestCommand
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var job = grains.GetGrain<IIngestJobGrain>(JobIds.New());
             await job.StartAsync(new JobSpec(Locations.Normalize(source), Locations.Normalize(output), pipeline.ToJson(), pipeline.LineageVersion));
-            progress = await ProgressView.WatchAsync(job, cancellationToken);
+            progress = await ProgressView.WatchAsync(job, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Stopped before the job completed; what is committed stays, and running the same command again resumes the rest.");
+            return 130;
         }
         finally
         {

@@ -191,6 +191,10 @@ internal static class SubscribeCommand
         }
 
         await host.StartAsync(cancellationToken);
+
+        // The host's console lifetime takes SIGTERM/Ctrl-C (and stops the silo): end the watch with it.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        cancellationToken = stopping.Token;
         try
         {
             var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IIngestJobGrain>(id);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Events;
 using OrleansIngest.Storage.Local;
@@ -16,15 +17,13 @@ namespace OrleansIngest.Silo.Events;
 public sealed class LocalFolderWatchService(
     IGrainFactory grains,
     IBlobEventSink sink,
+    IOptions<FolderWatchOptions> options,
     TimeProvider timeProvider,
     ILogger<LocalFolderWatchService> logger) : BackgroundService
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(3);
 
     private readonly Dictionary<string, Watch> _watches = new(StringComparer.Ordinal);
-
-    /// <summary>How long a written file must stay unchanged before it is announced.</summary>
-    public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,7 +85,7 @@ public sealed class LocalFolderWatchService(
             var job = grains.GetGrain<IIngestJobGrain>(subscription.JobId);
             var spec = await job.GetSpecAsync();
             var output = spec is not null && LocalPaths.IsLocal(spec.OutputRoot) ? LocalPaths.ToFullPath(spec.OutputRoot) : null;
-            var source = new LocalFolderEventSource(root, new LocalFolderEventSourceOptions { SettleDelay = SettleDelay, ExcludedPrefix = output }, timeProvider);
+            var source = new LocalFolderEventSource(root, new LocalFolderEventSourceOptions { SettleDelay = options.Value.SettleDelay, ExcludedPrefix = output }, timeProvider);
             var watch = new Watch(source, subscription.JobId, job, sink, logger, cancellationToken);
             _watches[subscription.JobId] = watch;
             FolderWatchLog.Started(logger, subscription.JobId, root);

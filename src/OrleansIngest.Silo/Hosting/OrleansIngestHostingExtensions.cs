@@ -60,6 +60,7 @@ public static class OrleansIngestHostingExtensions
         services.AddSingleton<IBlobEventSink, GrainBlobEventSink>();
         services.AddOptions<EventQueueOptions>().BindConfiguration(EventQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<EventQueueService>();
+        services.AddOptions<FolderWatchOptions>().BindConfiguration(FolderWatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<LocalFolderWatchService>();
         return services;
     }

@@ -10,7 +10,7 @@ namespace OrleansIngest.Integration.Tests.Events;
 /// Local mode: <c>orleans-ingest subscribe</c> without a cluster runs an embedded silo that watches the source folder.
 /// A file present before it starts is ingested by the first listing; files dropped while it runs (written in place, or
 /// written under a hidden name and renamed, as uploaders do) are ingested by the folder watcher; an overwrite is a new
-/// version. The output is read by DuckDB.
+/// version. The output is read by DuckDB. SIGTERM stops it cleanly.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class LocalSubscribeTests
@@ -58,6 +58,10 @@ public sealed class LocalSubscribeTests
         var windows = await DuckDbQuery.QueryAsync($"SELECT count(*) AS n, count(DISTINCT window_id) AS ids FROM read_parquet('{output}/sensor_windows/*.parquet')");
         Assert.Equal(windows[0].GetProperty("n").GetInt64(), windows[0].GetProperty("ids").GetInt64());
         Assert.False(process.HasExited, process.Output);
+
+        // A service manager stops it with SIGTERM: it stops its silo and exits cleanly.
+        Assert.Equal(0, await process.TerminateAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("stopped", process.Output, StringComparison.Ordinal);
     }
 
     // "uri etag" of every file a listing of the folder gives.
