@@ -42,6 +42,25 @@ public interface IIngestJobGrain : IGrainWithStringKey
     /// <summary>Ends a continuous job: no new events or listings; it completes once its pending units are settled.</summary>
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync();
+
+    /// <summary>Pauses (true) or resumes (false) handing out the job's units; units in flight finish.</summary>
+    [Alias("SetPaused")]
+    Task SetPausedAsync(bool paused);
+
+    /// <summary>Cancels the job: pending units are dropped, a subscription ends; what was committed stays.</summary>
+    [Alias("Cancel")]
+    Task CancelAsync();
+
+    /// <summary>
+    /// Queues released quarantined units again: the partitions reopen those they know, and a listing finds the rest
+    /// (their versions are no longer settled in the log). A completed batch job runs again. Returns the units reopened.
+    /// </summary>
+    [Alias("Requeue")]
+    Task<int> RequeueAsync(IReadOnlyList<string> unitIds);
+
+    /// <summary>The job's units in <paramref name="state"/> (null: all), ordered by source URI.</summary>
+    [Alias("ListUnits")]
+    Task<UnitListing> ListUnitsAsync(string? state, int skip, int take);
 }
 
 /// <summary>A job as workers see it.</summary>
@@ -73,6 +92,10 @@ public sealed record PartitionCounts(
     /// <summary>Pending units cancelled because a newer version of their blob arrived.</summary>
     [Id(11)]
     public int Superseded { get; init; }
+
+    /// <summary>Units committed per silo.</summary>
+    [Id(12)]
+    public IReadOnlyList<SiloUnitCount> SiloShares { get; init; } = [];
 }
 
 /// <summary>
@@ -88,6 +111,18 @@ public interface IJobPartitionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("AddUnits")]
     Task<int> AddUnitsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units);
+
+    /// <summary>Stops (true) or restarts (false) handing out units, for a paused or cancelled job.</summary>
+    [Alias("SetPaused")]
+    Task SetPausedAsync(bool paused);
+
+    /// <summary>Reopens quarantined units it knows (pending again, attempts kept); returns how many.</summary>
+    [Alias("Reopen")]
+    Task<int> ReopenAsync(IReadOnlyList<string> unitIds);
+
+    /// <summary>Its units in <paramref name="state"/> (null: all), ordered by source URI: the first <paramref name="take"/> after <paramref name="skip"/>.</summary>
+    [Alias("ListUnits")]
+    Task<UnitListing> ListUnitsAsync(string? state, int skip, int take);
 
     /// <summary>Cancels pending units whose blob has a newer version (see the <c>latest</c> policy); returns how many.</summary>
     [Alias("Supersede")]
@@ -167,6 +202,10 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     /// <summary>The continuous jobs events are routed to.</summary>
     [Alias("GetSubscriptions")]
     Task<IReadOnlyList<SubscriptionInfo>> GetSubscriptionsAsync();
+
+    /// <summary>Every job registered since the registry's state began, finished ones included, oldest first.</summary>
+    [Alias("GetAll")]
+    Task<IReadOnlyList<string>> GetAllJobsAsync();
 }
 
 /// <summary>A unit whose rows are in a file being committed.</summary>
@@ -247,4 +286,62 @@ public static class TableKey
 
         return (key[..bar], key[(bar + 1)..]);
     }
+}
+
+/// <summary>What a silo's worker reports every few seconds: who it is and its cumulative work.</summary>
+/// <param name="Silo">Silo name (the writer name in commit logs).</param>
+/// <param name="Address">Silo endpoint.</param>
+/// <param name="Cores">Processor count.</param>
+/// <param name="Lanes">Units it processes at once.</param>
+/// <param name="ExecutionProvider">Where its inference runs (<c>CPU</c>, <c>CUDA</c>).</param>
+/// <param name="UnitsInFlight">Units it holds leases on.</param>
+/// <param name="UnitsSettled">Units it committed or quarantined since it started.</param>
+/// <param name="BytesSettled">Their source bytes.</param>
+/// <param name="AudioSecondsSettled">Audio it committed.</param>
+/// <param name="StartedAt">When the silo's worker started (a restart resets the counters).</param>
+/// <param name="At">When the report was made.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SiloReport")]
+public sealed record SiloReport(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] string Address,
+    [property: Id(2)] int Cores,
+    [property: Id(3)] int Lanes,
+    [property: Id(4)] string ExecutionProvider,
+    [property: Id(5)] int UnitsInFlight,
+    [property: Id(6)] long UnitsSettled,
+    [property: Id(7)] long BytesSettled,
+    [property: Id(8)] double AudioSecondsSettled,
+    [property: Id(9)] DateTimeOffset StartedAt,
+    [property: Id(10)] DateTimeOffset At);
+
+/// <summary>A silo's last report and its rates over about the last minute.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SiloActivity")]
+public sealed record SiloActivity([property: Id(0)] SiloReport Latest, [property: Id(1)] double UnitsPerSecond, [property: Id(2)] double BytesPerSecond);
+
+/// <summary>Work settled by the cluster in one time bucket.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.ThroughputBucket")]
+public sealed record ThroughputBucket(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] long Units,
+    [property: Id(2)] long Bytes,
+    [property: Id(3)] double AudioSeconds);
+
+/// <summary>
+/// The cluster's live metrics (singleton, key 0): silos' reports and throughput in 5 s buckets over the last hour.
+/// Held in memory only: after the grain moves, it refills from the next reports.
+/// </summary>
+[Alias("OrleansIngest.IClusterMetricsGrain")]
+public interface IClusterMetricsGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records a silo's report; the difference from its previous report goes into the throughput buckets.</summary>
+    [Alias("Report")]
+    Task ReportAsync(SiloReport report);
+
+    /// <summary>Every silo that reported in the last hour, with its rates.</summary>
+    [Alias("GetSilos")]
+    Task<IReadOnlyList<SiloActivity>> GetSilosAsync();
+
+    /// <summary>The buckets of the last <paramref name="window"/>, oldest first (empty buckets included).</summary>
+    [Alias("GetThroughput")]
+    Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(TimeSpan window);
 }

@@ -124,6 +124,12 @@ public enum JobPhase
 
     /// <summary>A continuous job past its first listing: ingesting new blob versions as they arrive, until unsubscribed.</summary>
     Watching,
+
+    /// <summary>Paused by an operator: no unit is handed out; units in flight finish.</summary>
+    Paused,
+
+    /// <summary>Cancelled by an operator: pending units were dropped; what was committed stays.</summary>
+    Cancelled,
 }
 
 /// <summary>A snapshot of a job's progress.</summary>
@@ -157,7 +163,31 @@ public sealed record JobProgress(
     public LatencyHistogram CommitLatency { get; init; } = LatencyHistogram.Empty;
 
     /// <summary>Whether the job reached a final phase.</summary>
-    public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed;
+    public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
+
+    /// <summary>Units settled per second over about the last minute (sampled as progress is read).</summary>
+    [Id(20)]
+    public double UnitsPerSecond { get; init; }
+
+    /// <summary>Source bytes settled per second over about the last minute.</summary>
+    [Id(21)]
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>Units committed per silo (the worker that reported them).</summary>
+    [Id(22)]
+    public IReadOnlyList<SiloUnitCount> SiloShares { get; init; } = [];
+
+    /// <summary>The pipeline's lineage version.</summary>
+    [Id(23)]
+    public string PipelineVersion { get; init; } = string.Empty;
+
+    /// <summary>The job's source root.</summary>
+    [Id(24)]
+    public string SourceRoot { get; init; } = string.Empty;
+
+    /// <summary>The job's output root.</summary>
+    [Id(25)]
+    public string OutputRoot { get; init; } = string.Empty;
 }
 
 /// <summary>What a continuous job did with events and reconciliation listings.</summary>
@@ -214,3 +244,34 @@ public sealed record EventEnqueueResult(
     [property: Id(3)] int Stale,
     [property: Id(4)] int Deletions,
     [property: Id(5)] int Unrouted);
+
+/// <summary>Units a silo committed for a job, and their rows.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SiloUnitCount")]
+public sealed record SiloUnitCount([property: Id(0)] string Silo, [property: Id(1)] int Units, [property: Id(2)] long Rows);
+
+/// <summary>One unit of a job and where it is.</summary>
+/// <param name="UnitId">The unit id.</param>
+/// <param name="SourceUri">The blob version's URI.</param>
+/// <param name="Table">Its output table.</param>
+/// <param name="State"><c>pending</c>, <c>leased</c>, <c>committed</c>, <c>quarantined</c> or <c>superseded</c>.</param>
+/// <param name="Attempts">Failed attempts so far.</param>
+/// <param name="LastError">The last failure, or the quarantine reason.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.UnitStatus")]
+public sealed record UnitStatus(
+    [property: Id(0)] string UnitId,
+    [property: Id(1)] string SourceUri,
+    [property: Id(2)] string Table,
+    [property: Id(3)] string State,
+    [property: Id(4)] int Attempts,
+    [property: Id(5)] string? LastError);
+
+/// <summary>A page of a job's units in one state, ordered by source URI, and how many there are in all.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.UnitListing")]
+public sealed record UnitListing([property: Id(0)] IReadOnlyList<UnitStatus> Units, [property: Id(1)] int Total);
+
+/// <summary>Job ids: sortable by time, unique.</summary>
+public static class JobIds
+{
+    /// <summary>A new id: <c>job-yyyyMMddHHmmss-</c> and random hex, 32 characters.</summary>
+    public static string New() => $"job-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..32];
+}

@@ -36,6 +36,12 @@ public sealed class IngestJobState
 
     /// <summary>Units added by this listing so far (a restart mid-listing keeps counting).</summary>
     [Id(15)] public long FoundThisListing { get; set; }
+
+    /// <summary>Paused by an operator.</summary>
+    [Id(16)] public bool Paused { get; set; }
+
+    /// <summary>Cancelled by an operator.</summary>
+    [Id(17)] public bool Cancelled { get; set; }
 }
 
 /// <summary>Event counters of a continuous job.</summary>
@@ -61,7 +67,7 @@ public sealed record SeenVersion([property: Id(0)] string Url, [property: Id(1)]
 /// A continuous job (a subscription) also takes blob events, lists its source again every reconcile interval to find
 /// what events missed, and stays active (a keep-alive timer) until unsubscribed.
 /// </summary>
-public sealed class IngestJobGrain(
+public sealed partial class IngestJobGrain(
     [PersistentState("job", IngestStorageNames.Jobs)] IPersistentState<IngestJobState> state,
     UnitDiscovery discovery,
     IStorageResolver storage,
@@ -74,6 +80,7 @@ public sealed class IngestJobGrain(
 
     // Concurrent writes of one grain state would conflict on its ETag; listing and events interleave, so writes queue.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly RateSampler _rates = new();
     private bool _listing;
     private EventUnitPlanner? _planner;
     private bool _eventsDirty;
@@ -145,7 +152,7 @@ public sealed class IngestJobGrain(
         var pending = counts.Sum(c => c.Pending);
         var leased = counts.Sum(c => c.Leased);
         var finite = s.Spec?.Continuous is null || s.Unsubscribed;
-        if (s.Spec is not null && finite && s.ListingDone && s.CompletedAt is null && s.Error is null && pending + leased == 0)
+        if (s.Spec is not null && finite && s.ListingDone && s.CompletedAt is null && s.Error is null && !s.Paused && pending + leased == 0)
         {
             s.CompletedAt = timeProvider.GetUtcNow();
             await SaveAsync();
@@ -154,18 +161,28 @@ public sealed class IngestJobGrain(
         }
 
         var phase = s.Error is not null ? JobPhase.Failed
+            : s.Cancelled ? JobPhase.Cancelled
             : s.CompletedAt is not null ? JobPhase.Completed
+            : s.Paused ? JobPhase.Paused
             : s.Spec is null ? JobPhase.Created
             : s.Listings == 0 && !s.ListingDone ? JobPhase.Discovering
             : IsSubscribed ? JobPhase.Watching
             : s.ListingDone ? JobPhase.Running : JobPhase.Discovering;
         var latency = counts.Aggregate(LatencyHistogram.Empty, (sum, c) => sum.Merge(c.CommitLatency));
+        var (unitsPerSecond, bytesPerSecond) = _rates.Sample(timeProvider.GetUtcNow(), counts.Sum(c => c.Committed + c.Quarantined.Count), counts.Sum(c => c.BytesDone));
         return new JobProgress(
             JobId, phase, counts.Sum(c => c.Units), pending, leased, counts.Sum(c => c.Committed), counts.Sum(c => c.Quarantined.Count),
             s.SkippedAlreadyDone, s.SkippedNoRoute, counts.Sum(c => c.AudioSegments), counts.Sum(c => c.AudioSeconds), counts.Sum(c => c.BytesDone),
             counts.Sum(c => c.BytesTotal), [.. counts.SelectMany(c => c.Quarantined)], s.StartedAt, s.CompletedAt, s.Error, counts.Sum(c => c.SensorWindows))
         {
             CommitLatency = latency,
+            UnitsPerSecond = unitsPerSecond,
+            BytesPerSecond = bytesPerSecond,
+            SiloShares = [.. counts.SelectMany(c => c.SiloShares).GroupBy(c => c.Silo, StringComparer.Ordinal)
+                .Select(g => new SiloUnitCount(g.Key, g.Sum(c => c.Units), g.Sum(c => c.Rows))).OrderBy(c => c.Silo, StringComparer.Ordinal)],
+            PipelineVersion = s.Spec?.PipelineVersion ?? string.Empty,
+            SourceRoot = s.Spec?.SourceRoot ?? string.Empty,
+            OutputRoot = s.Spec?.OutputRoot ?? string.Empty,
             Subscription = s.Spec?.Continuous is { } continuous
                 ? new SubscriptionProgress(
                     continuous.Versions, continuous.ReconcileInterval, s.Unsubscribed, s.Events.Events, s.Events.Enqueued, s.Events.Duplicates,

@@ -22,4 +22,7 @@ internal static partial class JobLog
 
     [LoggerMessage(2005, LogLevel.Information, "Job {JobId} unsubscribed: it completes once its pending units are settled")]
     public static partial void Unsubscribed(ILogger logger, string jobId);
+
+    [LoggerMessage(2006, LogLevel.Information, "Job {JobId} cancelled by an operator")]
+    public static partial void Cancelled(ILogger logger, string jobId);
 }

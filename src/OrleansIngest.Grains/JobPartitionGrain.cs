@@ -13,6 +13,9 @@ public sealed class JobPartitionState
 
     /// <summary>Activations so far; lease tokens of each activation are distinct from all earlier ones.</summary>
     [Id(2)] public long Epoch { get; set; }
+
+    /// <summary>No units are handed out (the job is paused or cancelled).</summary>
+    [Id(3)] public bool Paused { get; set; }
 }
 
 /// <summary>
@@ -62,14 +65,34 @@ public sealed class JobPartitionGrain(
         return cancelled;
     }
 
-    public Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits) => Task.FromResult(_ledger.Lease(maxUnits));
+    public Task<IReadOnlyList<WorkLease>> LeaseAsync(string workerId, int maxUnits) =>
+        Task.FromResult(state.State.Paused ? [] : _ledger.Lease(maxUnits));
+
+    public async Task SetPausedAsync(bool paused)
+    {
+        if (state.State.Paused != paused)
+        {
+            state.State.Paused = paused;
+            await PersistAsync();
+        }
+    }
+
+    public async Task<int> ReopenAsync(IReadOnlyList<string> unitIds)
+    {
+        ArgumentNullException.ThrowIfNull(unitIds);
+        var reopened = unitIds.Count(_ledger.Reopen);
+        await PersistAsync();
+        return reopened;
+    }
+
+    public Task<UnitListing> ListUnitsAsync(string? state, int skip, int take) => Task.FromResult(_ledger.List(state, skip, take));
 
     public async Task ReportAsync(string workerId, IReadOnlyList<UnitOutcome> outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         foreach (var outcome in outcomes)
         {
-            if (_ledger.Apply(outcome) is { } exhausted && state.State.Context is { } context)
+            if (_ledger.Apply(outcome, workerId) is { } exhausted && state.State.Context is { } context)
             {
                 var unit = _ledger.Find(exhausted.UnitId)!;
                 try
@@ -100,6 +123,7 @@ public sealed class JobPartitionGrain(
     {
         CommitLatency = _ledger.CommitLatency,
         Superseded = _ledger.SupersededCount,
+        SiloShares = _ledger.SiloShares,
     });
 
     private Task PersistAsync()

@@ -11,6 +11,9 @@ public sealed class JobRegistryState
 
     /// <summary>Continuous jobs by id, with the source each follows.</summary>
     [Id(1)] public SortedDictionary<string, string> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every job registered, in registration order.</summary>
+    [Id(2)] public List<string> All { get; set; } = [];
 }
 
 /// <summary>The cluster's active jobs. Reads are served concurrently; workers poll it when idle.</summary>
@@ -28,11 +31,19 @@ public sealed class JobRegistryGrain([PersistentState("registry", IngestStorageN
 
     public async Task RegisterAsync(string jobId)
     {
-        if (state.State.Active.Add(jobId))
+        var known = state.State.All.Contains(jobId);
+        if (!known)
+        {
+            state.State.All.Add(jobId);
+        }
+
+        if (state.State.Active.Add(jobId) || !known)
         {
             await state.WriteStateAsync();
         }
     }
+
+    public Task<IReadOnlyList<string>> GetAllJobsAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.All]);
 
     public async Task UnregisterAsync(string jobId)
     {

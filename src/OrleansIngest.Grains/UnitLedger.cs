@@ -19,6 +19,9 @@ public sealed class LedgerSnapshot
     [Id(8)] public List<long> LatencyCounts { get; set; } = [];
 
     [Id(9)] public int Superseded { get; set; }
+
+    /// <summary>Units and rows committed per silo.</summary>
+    [Id(10)] public Dictionary<string, SiloUnitCount> SiloShares { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -50,6 +53,7 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     private readonly Queue<Entry> _pending = new();
     private readonly List<QuarantineRecord> _quarantined = [];
     private readonly long[] _latencyCounts = new long[LatencyHistogram.BucketCount];
+    private readonly Dictionary<string, SiloUnitCount> _siloShares = new(StringComparer.Ordinal);
     private long _nextLeaseToken = 1;
     private int _restoredSettled;
 
@@ -70,6 +74,29 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
 
     /// <summary>Time from arrival to commit of the committed units that have an arrival time.</summary>
     public LatencyHistogram CommitLatency => new(_latencyCounts);
+
+    /// <summary>Units and rows committed per silo, by silo name.</summary>
+    public IReadOnlyList<SiloUnitCount> SiloShares => [.. _siloShares.Values.OrderBy(s => s.Silo, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Units in <paramref name="state"/> (<c>pending</c>, <c>leased</c>, <c>committed</c>, <c>quarantined</c>,
+    /// <c>superseded</c>; null: all) ordered by source URI: the page after <paramref name="skip"/>, and the total. Units
+    /// settled before the last restore are not held here any more (the table logs hold them); quarantined ones are
+    /// listed from their records.
+    /// </summary>
+    public UnitListing List(string? state, int skip, int take)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
+        var known = _units.Values
+            .Where(e => e.State != UnitState.Quarantined)
+            .Select(e => new UnitStatus(e.Unit.UnitId, e.Unit.SourceUri, e.Unit.Table, e.State.ToString().ToLowerInvariant(), e.Attempts, e.LastError));
+        var quarantined = _quarantined.Select(q => new UnitStatus(
+            q.UnitId, q.SourceUri, q.Table, "quarantined", _units.TryGetValue(q.UnitId, out var e) ? e.Attempts : 0, q.Reason));
+        var all = known.Concat(quarantined).Where(u => state is null || string.Equals(u.State, state, StringComparison.OrdinalIgnoreCase)).ToList();
+        all.Sort((a, b) => string.CompareOrdinal(a.SourceUri, b.SourceUri) is var c && c != 0 ? c : string.CompareOrdinal(a.UnitId, b.UnitId));
+        return new UnitListing([.. all.Skip(skip).Take(take)], all.Count);
+    }
 
     /// <summary>
     /// Starts lease tokens of a new activation: tokens are <c>epoch · 2³²</c> + a counter, so a token handed out
@@ -176,7 +203,7 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     /// exhausted its attempts; null otherwise. Outcomes for a lease that was since handed to someone else are
     /// ignored, except commits (the log already holds them, so they are facts).
     /// </summary>
-    public QuarantineRecord? Apply(UnitOutcome outcome)
+    public QuarantineRecord? Apply(UnitOutcome outcome, string? worker = null)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (!_units.TryGetValue(outcome.UnitId, out var entry) || entry.State is UnitState.Committed or UnitState.Quarantined)
@@ -207,6 +234,13 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
                 if (entry.Unit.ArrivedAt is { } arrivedAt)
                 {
                     _latencyCounts[LatencyHistogram.BucketOf(timeProvider.GetUtcNow() - arrivedAt)]++;
+                }
+
+                if (worker is not null)
+                {
+                    var silo = worker.Split('/')[0];
+                    var share = _siloShares.GetValueOrDefault(silo) ?? new SiloUnitCount(silo, 0, 0);
+                    _siloShares[silo] = share with { Units = share.Units + 1, Rows = share.Rows + outcome.Rows };
                 }
 
                 if (entry.Unit.Kind == "audio")
@@ -280,6 +314,7 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
         Quarantined = [.. _quarantined],
         LatencyCounts = [.. _latencyCounts],
         Superseded = SupersededCount,
+        SiloShares = new Dictionary<string, SiloUnitCount>(_siloShares, StringComparer.Ordinal),
     };
 
     /// <summary>Loads a snapshot into an empty ledger.</summary>
@@ -305,6 +340,11 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
         BytesTotal += snapshot.BytesDone;
         _quarantined.AddRange(snapshot.Quarantined);
         SupersededCount = snapshot.Superseded;
+        foreach (var (silo, share) in snapshot.SiloShares)
+        {
+            _siloShares[silo] = share;
+        }
+
         if (snapshot.LatencyCounts.Count == _latencyCounts.Length)
         {
             snapshot.LatencyCounts.CopyTo(_latencyCounts);
@@ -313,18 +353,24 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
 
     /// <summary>
     /// Takes back a quarantine that could not be recorded in the table log (storage unavailable): the unit is
-    /// pending again, keeping its attempts, so its next failure tries to record the quarantine again.
+    /// pending again, keeping its attempts, so its next failure tries to record the quarantine again. Also how an
+    /// operator's retry queues a released unit again. Returns whether the unit is pending again.
     /// </summary>
-    public void Reopen(string unitId)
+    public bool Reopen(string unitId)
     {
-        if (_units.TryGetValue(unitId, out var entry) && entry.State == UnitState.Quarantined)
+        if (!_units.TryGetValue(unitId, out var entry) || entry.State != UnitState.Quarantined)
         {
+            // Quarantined before the last restore: only its record is held. Dropping it is all; a listing adds the unit again.
             _quarantined.RemoveAll(q => q.UnitId == unitId);
-            BytesDone -= entry.Unit.Size;
-            entry.State = UnitState.Pending;
-            PendingCount++;
-            _pending.Enqueue(entry);
+            return false;
         }
+
+        _quarantined.RemoveAll(q => q.UnitId == unitId);
+        BytesDone -= entry.Unit.Size;
+        entry.State = UnitState.Pending;
+        PendingCount++;
+        _pending.Enqueue(entry);
+        return true;
     }
 
     /// <summary>The unit with this id, if known.</summary>

@@ -9,6 +9,8 @@ using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Storage.Local;
 using Spectre.Console;
 
+using OrleansIngest.Storage;
+
 namespace OrleansIngest.Cli.Commands;
 
 /// <summary><c>ingest</c>: runs a job on an in-process silo and waits for it.</summary>

@@ -7,6 +7,8 @@ using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Hosting;
 
+using OrleansIngest.Storage;
+
 namespace OrleansIngest.Cli.Commands;
 
 /// <summary><c>submit</c>: starts a job on a running cluster through a gateway.</summary>
@@ -94,12 +96,6 @@ internal static class ClusterClients
             }
         }
     }
-}
-
-/// <summary>Job ids: sortable by time, unique.</summary>
-internal static class JobIds
-{
-    public static string New() => $"job-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..32];
 }
 
 /// <summary>Loads a pipeline file or the default, reporting a bad file in words.</summary>

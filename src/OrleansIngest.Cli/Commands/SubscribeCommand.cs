@@ -6,6 +6,8 @@ using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Storage.Local;
 
+using OrleansIngest.Storage;
+
 namespace OrleansIngest.Cli.Commands;
 
 /// <summary>

@@ -147,15 +147,22 @@ public sealed record PipelineDefinition
     {
         var text = File.ReadAllText(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension is ".yaml" or ".yml")
-        {
-            // YAML → object graph → JSON, so both formats share one binder and one set of validation rules.
-            var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Deserialize<object>(text);
-            var json = new SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
-            return FromJson(json);
-        }
+        return extension is ".yaml" or ".yml" ? FromYaml(text) : FromJson(text);
+    }
 
-        return FromJson(text);
+    /// <summary>Parses a definition given as text (an API request): JSON when it starts with <c>{</c>, YAML otherwise.</summary>
+    public static PipelineDefinition FromText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.TrimStart().StartsWith('{') ? FromJson(text) : FromYaml(text);
+    }
+
+    // YAML → object graph → JSON, so both formats share one binder and one set of validation rules.
+    private static PipelineDefinition FromYaml(string text)
+    {
+        var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Deserialize<object>(text);
+        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
+        return FromJson(json);
     }
 
     /// <summary>Checks the definition and reports the first problem in words.</summary>

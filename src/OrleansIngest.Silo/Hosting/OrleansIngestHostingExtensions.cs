@@ -6,6 +6,7 @@ using OrleansIngest.Processing.Events;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
+using OrleansIngest.Silo.Admin;
 using OrleansIngest.Silo.Events;
 using OrleansIngest.Silo.Worker;
 using OrleansIngest.Storage;
@@ -56,7 +57,10 @@ public static class OrleansIngestHostingExtensions
             new VadBatcherSettings(MaxBatch: sp.GetRequiredService<IOptions<WorkerOptions>>().Value.VadMaxBatch)));
         services.AddOptions<DecodingOptions>().BindConfiguration(DecodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
+        services.AddSingleton<WorkerActivity>();
+        services.AddSingleton<IAdminService, AdminService>();
         services.AddHostedService<IngestWorkerService>();
+        services.AddHostedService<SiloReporter>();
         services.AddSingleton<IBlobEventSink, GrainBlobEventSink>();
         services.AddOptions<EventQueueOptions>().BindConfiguration(EventQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<EventQueueService>();

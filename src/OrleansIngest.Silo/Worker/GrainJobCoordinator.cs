@@ -10,7 +10,7 @@ namespace OrleansIngest.Silo.Worker;
 /// (starting at a different one for each worker, so workers spread over partitions), reports to the partition of
 /// each unit, commits through the table's commit grain.
 /// </summary>
-internal sealed class GrainJobCoordinator(IGrainFactory grains, string jobId, JobWork work, string workerId) : IJobCoordinator
+internal sealed class GrainJobCoordinator(IGrainFactory grains, string jobId, JobWork work, string workerId, WorkerActivity activity) : IJobCoordinator
 {
     private int _next = Random.Shared.Next(work.Partitions);
 
@@ -22,19 +22,24 @@ internal sealed class GrainJobCoordinator(IGrainFactory grains, string jobId, Jo
             var leases = await Partition(index).LeaseAsync(workerId, maxUnits).WaitAsync(cancellationToken);
             if (leases.Count > 0)
             {
-                return leases.Select(l => new LeasedUnit(
+                var units = leases.Select(l => new LeasedUnit(
                     l.Unit.UnitId, l.LeaseToken, l.Unit.SourceUri, l.Unit.RelativePath, l.Unit.ETag, l.Unit.Size, l.Unit.Table,
                     l.Unit.Kind == "audio" ? RouteKind.Audio : RouteKind.Sensor)).ToList();
+                activity.Leased(units);
+                return units;
             }
         }
 
         return [];
     }
 
-    public Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken = default) =>
-        Task.WhenAll(results
+    public async Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken = default)
+    {
+        await Task.WhenAll(results
             .GroupBy(r => JobPartitions.Of(r.UnitId, work.Partitions))
             .Select(g => Partition(g.Key).ReportAsync(workerId, g.Select(r => new UnitOutcome(r.UnitId, r.LeaseToken, (UnitOutcomeKind)(int)r.Kind, r.Reason, r.Rows, r.MediaSeconds)).ToList())));
+        activity.Reported(results);
+    }
 
     public async Task<FileCommitOutcome> CommitFileAsync(string table, FileCommitRequest request, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken = default)
     {

@@ -22,6 +22,7 @@ public sealed class IngestWorkerService(
     IOptions<WorkerOptions> options,
     AudioDecoderOptions decoderOptions,
     ILocalSiloDetails silo,
+    WorkerActivity activity,
     ILogger<IngestWorkerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -87,7 +88,7 @@ public sealed class IngestWorkerService(
 
         var writer = silo.Name;
         var context = new PipelineContext(pipeline, work.Spec.PipelineVersion, writer);
-        var coordinator = new GrainJobCoordinator(grains, jobId, work, writer);
+        var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
             new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions);

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansIngest.Abstractions;
+using OrleansIngest.Processing.Inference;
+
+namespace OrleansIngest.Silo.Worker;
+
+/// <summary>Reports this silo's identity and work to the cluster's metrics grain every few seconds (dashboard: silos, throughput).</summary>
+public sealed class SiloReporter(
+    IGrainFactory grains,
+    WorkerActivity activity,
+    ILocalSiloDetails silo,
+    SileroVadModel vadModel,
+    IOptions<WorkerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<SiloReporter> logger) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var metrics = grains.GetGrain<IClusterMetricsGrain>(0);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await metrics.ReportAsync(new SiloReport(
+                    silo.Name, silo.SiloAddress.Endpoint.ToString(), Environment.ProcessorCount, options.Value.EffectiveLanes, vadModel.ActualProvider,
+                    activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled, activity.StartedAt, timeProvider.GetUtcNow()));
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                SiloReporterLog.ReportFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(Interval, timeProvider, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>Silo reporter log messages (event ids 3050–3059).</summary>
+internal static partial class SiloReporterLog
+{
+    [LoggerMessage(3050, LogLevel.Debug, "Reporting this silo's activity failed; the next report carries it")]
+    public static partial void ReportFailed(ILogger logger, Exception exception);
+}
