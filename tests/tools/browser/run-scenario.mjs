@@ -23,28 +23,18 @@ import { chromium } from 'playwright-core';
 
 // Network isolation (DESIGN §12): every host name resolves to nothing but 127.0.0.1, and every request not for
 // 127.0.0.1 goes to a proxy on the discard port, where nothing answers. `<-loopback>` stops chromium from
-// bypassing the proxy for localhost/[::1] on its own, so exactly 127.0.0.1 is reachable. The other switches
-// silence the browser's own calls home (updates, sync, translation, field trials, metrics).
-const IsolationArgs = [
+// bypassing the proxy for localhost/[::1] on its own, so exactly 127.0.0.1 is reachable. Playwright already
+// passes the switches that keep the browser quiet (--disable-background-networking, --disable-component-update,
+// --disable-sync, --no-first-run, --disable-extensions, --no-sandbox, headless…) and its own --disable-features
+// list, which a second --disable-features here would replace, so only what it lacks is added.
+const ChromiumArgs = [
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
   '--proxy-server=http://127.0.0.1:9',
   '--proxy-bypass-list=<-loopback>;127.0.0.1',
-];
-const QuietArgs = [
-  '--headless=new',
-  '--no-sandbox', // chromium's sandbox refuses to run as root (CI containers); the pages are our own.
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-default-apps',
-  '--disable-sync',
   '--disable-domain-reliability',
   '--disable-client-side-phishing-detection',
-  '--metrics-recording-only',
-  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
+  '--disable-pings',
 ];
-const ChromiumArgs = [...QuietArgs, ...IsolationArgs];
 
 function readScenario(argument) {
   if (!argument) {
@@ -86,14 +76,19 @@ async function waitForText(locator, step, timeout) {
   const deadline = Date.now() + timeout;
   let last = null;
   for (;;) {
-    last = await locator.first().textContent({ timeout: Math.max(1, deadline - Date.now()) });
-    if (pattern ? pattern.test(last ?? '') : (last ?? '').includes(step.text)) {
+    try {
+      last = await locator.first().textContent({ timeout: Math.max(1, deadline - Date.now()) });
+    } catch (error) {
+      // Once the element has been seen, what it last said explains the failure better than a timeout.
+      if (last === null) throw error;
+    }
+    if (last !== null && (pattern ? pattern.test(last) : last.includes(step.text))) {
       return last;
     }
     if (Date.now() >= deadline) {
       throw new Error(`text of ${JSON.stringify(step.target)} was ${JSON.stringify(last)}, expected ${pattern ? `to match /${step.pattern}/` : `to contain ${JSON.stringify(step.text)}`}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(0, deadline - Date.now()))));
   }
 }
 
