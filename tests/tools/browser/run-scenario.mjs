@@ -137,8 +137,8 @@ async function runStep(page, step, scenario, result, timeout) {
 async function run(scenario) {
   fs.mkdirSync(scenario.artifactsDir, { recursive: true });
   // A screenshot left by an earlier run must not pass for one this run failed to take.
-  for (const step of scenario.steps.filter((s) => s.action === 'screenshot')) {
-    fs.rmSync(screenshotPath(scenario.artifactsDir, step.name), { force: true });
+  for (const name of ['failure', ...scenario.steps.filter((s) => s.action === 'screenshot').map((s) => s.name)]) {
+    fs.rmSync(screenshotPath(scenario.artifactsDir, name), { force: true });
   }
   const result = { ok: true, browserVersion: null, finalUrl: null, steps: [], values: {}, screenshots: [], consoleErrors: [], pageErrors: [], failedRequests: [], httpErrors: [] };
   const timeout = scenario.stepTimeoutMs ?? 10000;
