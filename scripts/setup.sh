@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need beyond the .NET SDK: Node.js/npm (model fetch, DuckDB reader),
 # ffmpeg (decodes M4A/MP4/AAC at run time; reference decoder in the format tests), espeak-ng (real speech for
-# VAD tests), sox (reference resampler in the format tests). Idempotent; safe to run on every invocation.
+# VAD tests), sox (reference resampler in the format tests), chromium (driven by playwright-core in the dashboard
+# browser tests; Debian's build, so Playwright never downloads a browser). Idempotent; safe to run on every invocation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" ]]; then
   command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
   command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fi
 if (( ${#need_apt[@]} > 0 )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -25,9 +27,9 @@ if (( ${#need_apt[@]} > 0 )); then
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "setup: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 
-# Test tools (DuckDB reader, Azurite): reinstalled whenever the lock file changed since the last install.
+# Test tools (DuckDB reader, Azurite, playwright-core): reinstalled whenever the lock file changed since the last install.
 if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f tests/tools/package-lock.json ]] \
    && ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.installed-lock.json; then
-  echo "setup: installing test tools (DuckDB reader, Azurite) with npm ci"
+  echo "setup: installing test tools (DuckDB reader, Azurite, playwright-core) with npm ci"
   (cd tests/tools && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-lock.json)
 fi
