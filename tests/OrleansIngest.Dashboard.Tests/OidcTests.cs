@@ -10,13 +10,15 @@ namespace OrleansIngest.Dashboard.Tests;
 [Trait("Category", "Integration")]
 public sealed class OidcTests
 {
-    [Fact]
-    public async Task Oidc_UiPathWithoutASessionChallengesTheAuthority()
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/jobs/job-1")]
+    public async Task Oidc_UiPathWithoutASessionChallengesTheAuthority(string path)
     {
         await using var authority = await LocalOidcAuthority.StartAsync();
         await using var host = await DashboardHost.StartAsync(authority.Settings());
 
-        using var response = await host.Client.GetAsync("/jobs/job-1");
+        using var response = await host.Client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!;

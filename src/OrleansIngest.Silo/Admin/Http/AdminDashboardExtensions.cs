@@ -147,7 +147,7 @@ public static class AdminDashboardExtensions
             .WithGroupName(AdminDashboardDefaults.OpenApiDocumentName)
             .AddEndpointFilter<AdminProblemFilter>();
         AdminApiEndpoints.Map(api);
-        api.MapGet("/live", (HttpContext context, AdminLiveEndpoint live) => live.StreamAsync(context))
+        api.MapGet("/live", (HttpContext context, IAdminService service, AdminLiveEndpoint live) => live.StreamAsync(context, service))
             .WithName("Live")
             .WithSummary("Server-sent events: a 'snapshot' event with {overview, jobs, silos} every second until the client disconnects.")
             .Produces<LiveSnapshot>(StatusCodes.Status200OK, "text/event-stream");

@@ -27,15 +27,13 @@ internal sealed class AdminLiveEndpoint
     private static readonly byte[] EventPrefix = Encoding.UTF8.GetBytes($"event: {EventName}\ndata: ");
     private static readonly byte[] EventSuffix = Encoding.UTF8.GetBytes("\n\n");
 
-    private readonly IAdminService _service;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _timeProvider;
     private readonly JsonSerializerOptions _json;
     private readonly ILogger _logger;
 
-    public AdminLiveEndpoint(IAdminService service, IOptions<AdminOptions> options, IOptions<JsonOptions> json, TimeProvider timeProvider, ILogger<AdminLiveEndpoint> logger)
+    public AdminLiveEndpoint(IOptions<AdminOptions> options, IOptions<JsonOptions> json, TimeProvider timeProvider, ILogger<AdminLiveEndpoint> logger)
     {
-        _service = service;
         _interval = options.Value.LiveUpdateInterval;
         _timeProvider = timeProvider;
         // An indented document would span lines, and an SSE data field ends at the first line break.
@@ -43,7 +41,8 @@ internal sealed class AdminLiveEndpoint
         _logger = logger;
     }
 
-    public async Task StreamAsync(HttpContext context)
+    /// <summary>Streams until the client goes away; <paramref name="service"/> comes from the request, so it may be scoped.</summary>
+    public async Task StreamAsync(HttpContext context, IAdminService service)
     {
         var cancellationToken = context.RequestAborted;
         var response = context.Response;
@@ -61,7 +60,7 @@ internal sealed class AdminLiveEndpoint
             using var timer = new PeriodicTimer(_interval, _timeProvider);
             do
             {
-                var data = await TryGatherAsync(cancellationToken);
+                var data = await TryGatherAsync(service, cancellationToken);
                 if (data is null)
                 {
                     await response.Body.WriteAsync(Heartbeat, cancellationToken);
@@ -88,15 +87,15 @@ internal sealed class AdminLiveEndpoint
         }
     }
 
-    private async Task<byte[]?> TryGatherAsync(CancellationToken cancellationToken)
+    private async Task<byte[]?> TryGatherAsync(IAdminService service, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_interval * SnapshotTimeoutIntervals);
         try
         {
-            var overview = _service.GetOverviewAsync(timeout.Token);
-            var jobs = _service.ListJobsAsync(timeout.Token);
-            var silos = _service.ListSilosAsync(timeout.Token);
+            var overview = service.GetOverviewAsync(timeout.Token);
+            var jobs = service.ListJobsAsync(timeout.Token);
+            var silos = service.ListSilosAsync(timeout.Token);
             // Awaited together so that a fault of one read never leaves the others unobserved.
             await Task.WhenAll(overview, jobs, silos);
             var snapshot = new LiveSnapshot(await overview, await jobs, await silos);
