@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
+using OrleansIngest.Silo.Admin.Http;
+using OrleansIngest.Silo.Admin.Security;
 
 namespace OrleansIngest.Silo.Admin.Ui;
 
@@ -21,9 +23,6 @@ public static class AdminUi
 
     /// <summary>The page routes that serve the shell; the script picks the page from the path.</summary>
     public static IReadOnlyList<string> PagePatterns { get; } = ["/", "/jobs/{id}", "/jobs/{id}/quarantine", "/quarantine", "/silos"];
-
-    private const string OperatorRole = "operator";
-    private const string ViewerRole = "viewer";
 
     // Scripts and styles come only from this host, the page cannot be framed, and data: covers the inline SVG favicon.
     private const string ContentSecurityPolicy =
@@ -41,9 +40,11 @@ public static class AdminUi
         var shell = assets.Shell;
         foreach (var pattern in PagePatterns)
         {
-            endpoints.MapGet(pattern, (HttpContext context) => ServeShell(context, shell))
+            var page = endpoints.MapGet(pattern, (HttpContext context) => ServeShell(context, shell))
                 .ExcludeFromDescription()
                 .WithDisplayName($"Dashboard page {pattern}");
+            // Ahead of any other page mapped at the same path (the dashboard's placeholder home page).
+            page.Add(endpoint => ((RouteEndpointBuilder)endpoint).Order = -1);
         }
 
         endpoints.MapGet(AssetPrefix + "/{name}", (HttpContext context, string name) =>
@@ -62,11 +63,11 @@ public static class AdminUi
         if (context.RequestServices.GetService<IAntiforgery>() is { } antiforgery)
         {
             var tokens = antiforgery.GetAndStoreTokens(context);
-            signOut = $"""<form class="sign-out" method="post" action="{Encode(context.Request.PathBase + "/signout")}"><input type="hidden" name="{Encode(tokens.FormFieldName)}" value="{Encode(tokens.RequestToken ?? "")}"><button type="submit">Sign out</button></form>""";
+            signOut = $"""<form class="sign-out" method="post" action="{Encode(context.Request.PathBase + AdminDashboardDefaults.SignOutPath)}"><input type="hidden" name="{Encode(tokens.FormFieldName)}" value="{Encode(tokens.RequestToken ?? "")}"><button type="submit">Sign out</button></form>""";
         }
 
         var user = context.User;
-        var role = user.IsInRole(OperatorRole) ? OperatorRole : user.IsInRole(ViewerRole) ? ViewerRole : "";
+        var role = user.IsInRole(AdminRoles.Operator) ? AdminRoles.Operator : user.IsInRole(AdminRoles.Viewer) ? AdminRoles.Viewer : "";
         var html = shell
             .Replace("{{user}}", Encode(user.Identity?.Name ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? ""), StringComparison.Ordinal)
             .Replace("{{role}}", Encode(role), StringComparison.Ordinal)
