@@ -104,6 +104,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             .Evaluate("progressSeen", "window.seenProgress")
             .Evaluate("sameDocument", "window.sameDocument ?? null")
             .Screenshot("job", fullPage: true)
+            .Click(BrowserTarget.Css("nav a[data-nav='overview']"))
+            .WaitForText(BrowserTarget.ByTestId("job-phase"), text: "completed")
+            // The chart redraws from the API every 5 s; the cluster's throughput report follows the commits.
+            .Add(new BrowserStep { Action = "waitFor", Target = BrowserTarget.Css("svg[data-testid='throughput-chart']:not([data-peak='0'])"), TimeoutMs = 60_000 })
+            .Read("peak", BrowserTarget.ByTestId("throughput-chart"), attribute: "data-peak")
+            .Screenshot("overview-completed")
             .Click(BrowserTarget.ByRole("link", "Silos", exact: true))
             .WaitForText(BrowserTarget.ByTestId("silo-provider"), pattern: "^CPU")
             .WaitForText(BrowserTarget.ByTestId("silo-status"), text: "active")
@@ -128,11 +134,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(seen.Order(), seen);
         Assert.Equal(Files - 1, int.Parse(watched.Text("committedAfterRun")!, CultureInfo.InvariantCulture));
         Assert.Equal("1", watched.Text("rows"));
+        Assert.True(double.Parse(watched.Text("peak")!, CultureInfo.InvariantCulture) > 0);
         var quarantined = Assert.Single((await _host.Admin.ListQuarantineAsync(JobId))!);
         Assert.Equal(quarantined.Reason, watched.Text("reason"));
         Assert.Empty(watched.PageErrors);
         Assert.Empty(watched.ConsoleErrors);
-        foreach (var name in new[] { "overview", "job", "silos", "quarantine" })
+        foreach (var name in new[] { "overview", "job", "overview-completed", "silos", "quarantine" })
         {
             Assert.True(new FileInfo(watched.Screenshot(name).Path).Length > 0, $"{name}.png is empty");
         }

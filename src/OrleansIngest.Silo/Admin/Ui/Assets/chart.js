@@ -1,8 +1,8 @@
 // Charts drawn as SVG from data: a throughput line over time, and horizontal bars for shares.
 import { h, format } from './dom.js';
 
-const Width = 720;
-const Height = 220;
+const Width = 1120;
+const Height = 240;
 const Margin = { top: 12, right: 16, bottom: 28, left: 56 };
 
 /** The smallest "nice" number (1, 2, 2.5, 5 × 10ⁿ) at or above the value, so the axis reads in round steps. */
@@ -38,6 +38,7 @@ export function lineChart(points, { label, unit, windowMs }) {
     'aria-label': `${label}: latest ${format.number(latest)} ${unit}, peak ${format.number(peak)} ${unit} over the last ${Math.round(windowMs / 60000)} minutes`,
     'data-testid': 'throughput-chart',
     'data-points': points.length,
+    'data-peak': peak,
   });
 
   for (let step = 0; step <= 4; step++) {

@@ -111,8 +111,13 @@ export function render(main, [jobId], { live }) {
 
   main.append(h('p', { class: 'crumbs' }, h('a', { href: '/' }, 'Overview'), ' › job'), h('h1', null, 'Job ', h('span', { 'data-testid': 'job-id' }, jobId)), problem, content);
 
+  let settled = null;
   const show = (detail) => {
     const summary = detail.summary;
+    // The tables change only when units settle: read them again then, not only on the timer.
+    const nowSettled = `${summary.committed}/${summary.quarantined}/${summary.phase}`;
+    if (settled !== null && settled !== nowSettled) loadTables();
+    settled = nowSettled;
     const fraction = progressOf(summary);
     content.hidden = false;
     updateBadge(phase, summary.phase);

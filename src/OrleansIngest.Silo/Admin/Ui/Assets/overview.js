@@ -17,7 +17,7 @@ function jobRow(job) {
     h('td', null, h('a', { href: jobHref(job.jobId), 'data-testid': 'job-link' }, job.jobId)),
     h('td', null, job.kind),
     h('td', null, badge(job.phase, 'job-phase')),
-    h('td', { class: 'progress-cell' }, bar, h('span', { class: 'progress-text', 'data-testid': 'job-percent' })),
+    h('td', { class: 'progress-cell' }, h('div', { class: 'progress-with-text' }, bar, h('span', { class: 'progress-text', 'data-testid': 'job-percent' }))),
     h('td', { class: 'number', 'data-testid': 'job-committed' }),
     h('td', { class: 'number' }, h('a', { href: jobHref(job.jobId, '/quarantine'), 'data-testid': 'job-quarantined' })),
     h('td', { class: 'number', 'data-testid': 'job-units' }),

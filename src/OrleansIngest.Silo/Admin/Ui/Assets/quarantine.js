@@ -40,7 +40,8 @@ export function render(main, params, { live }) {
   const phase = h('span', { 'data-testid': 'quarantine-job-phase' }, '—');
   const tbody = h('tbody');
   const table = h('table', { 'data-testid': 'quarantine-table', hidden: true },
-    h('thead', null, h('tr', null, ['Source', 'Table', 'Reason', 'Quarantined', ''].map((name) => h('th', { scope: 'col' }, name)))),
+    h('thead', null, h('tr', null, ['Source', 'Table', 'Reason', 'Quarantined'].map((name) => h('th', { scope: 'col' }, name)),
+      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Action')))),
     tbody);
   const empty = h('p', { class: 'muted', 'data-testid': 'quarantine-empty', hidden: true }, 'Nothing of this job is quarantined.');
   const status = h('p', { class: 'action-status', role: 'status', 'data-testid': 'retry-status' });
