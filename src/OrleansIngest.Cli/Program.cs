@@ -13,5 +13,6 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     SubscribeCommand.CreateUnsubscribe(),
     SubscribeCommand.CreateReconcile(),
     QuarantineCommand.Create(),
+    JobsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -65,12 +65,15 @@ public sealed class ThroughputWindow(TimeProvider timeProvider)
     public IReadOnlyList<SiloActivity> Silos()
     {
         Prune();
+        var now = timeProvider.GetUtcNow();
         return [.. _silos.Values.Where(h => h.Count > 0).Select(h =>
         {
             var first = h[0];
             var last = h[^1];
             var seconds = (last.At - first.At).TotalSeconds;
-            return seconds <= 0
+
+            // A silo silent for a minute is doing nothing this grain can see.
+            return seconds <= 0 || now - last.At > RateWindow
                 ? new SiloActivity(last, 0, 0)
                 : new SiloActivity(last, (last.UnitsSettled - first.UnitsSettled) / seconds, (last.BytesSettled - first.BytesSettled) / seconds);
         }).OrderBy(a => a.Latest.Silo, StringComparer.Ordinal)];

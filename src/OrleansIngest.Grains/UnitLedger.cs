@@ -360,8 +360,13 @@ public sealed class UnitLedger(TimeProvider timeProvider, TimeSpan leaseDuration
     {
         if (!_units.TryGetValue(unitId, out var entry) || entry.State != UnitState.Quarantined)
         {
-            // Quarantined before the last restore: only its record is held. Dropping it is all; a listing adds the unit again.
-            _quarantined.RemoveAll(q => q.UnitId == unitId);
+            // Quarantined before the last restore: only its record is held. Dropping it (and its count as settled) is
+            // all; a listing adds the unit again.
+            if (entry is null && _quarantined.RemoveAll(q => q.UnitId == unitId) > 0 && _restoredSettled > 0)
+            {
+                _restoredSettled--;
+            }
+
             return false;
         }
 

@@ -25,6 +25,31 @@ internal sealed class ClusterOptionsBinding
         Description = $"Azure Storage connection string for blob sources and outputs (or environment {StorageEnvironment}).",
     };
 
+    /// <summary>Serve the admin dashboard (UI and REST API) on 127.0.0.1 at this port.</summary>
+    public Option<int> DashboardPort { get; } = new("--dashboard-port")
+    {
+        Description = "Serve the admin dashboard (UI, REST API) on 127.0.0.1 at this port; a one-time admin token to sign in is printed at start.",
+    };
+
+    /// <summary>Where to write the admin token.</summary>
+    public Option<FileInfo?> AdminTokenFile { get; } = new("--admin-token-file")
+    {
+        Description = "Also write the one-time admin token to this file (mode 600).",
+    };
+
+    /// <summary>Adds the dashboard options to <paramref name="command"/>.</summary>
+    public void AddDashboardTo(Command command)
+    {
+        command.Options.Add(DashboardPort);
+        command.Options.Add(AdminTokenFile);
+    }
+
+    /// <summary>The dashboard settings given, or null when no port was.</summary>
+    public OrleansIngest.Silo.Admin.Http.AdminDashboardSettings? Dashboard(ParseResult parse, bool allInterfaces = false) =>
+        parse.GetValue(DashboardPort) is > 0 and var port
+            ? new OrleansIngest.Silo.Admin.Http.AdminDashboardSettings(port, allInterfaces, parse.GetValue(AdminTokenFile)?.FullName)
+            : null;
+
     public void AddTo(Command command, bool cluster)
     {
         if (cluster)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansIngest.Grains;
+using OrleansIngest.Silo.Admin.Http;
 using OrleansIngest.Silo.Hosting;
 
 namespace OrleansIngest.Cli.Commands;
@@ -12,7 +13,7 @@ namespace OrleansIngest.Cli.Commands;
 internal static class EmbeddedCluster
 {
     /// <summary>Builds (does not start) the host. Ports are chosen free so that several runs can coexist.</summary>
-    public static IHost Build(int lanes, bool verbose, string? storageConnectionString = null)
+    public static IHost Build(int lanes, bool verbose, string? storageConnectionString = null, AdminDashboardSettings? dashboard = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
         builder.Logging.ClearProviders();
@@ -35,6 +36,11 @@ internal static class EmbeddedCluster
             silo.AddOrleansIngest();
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        if (dashboard is not null)
+        {
+            builder.Services.AddAdminDashboardHost(dashboard);
+        }
+
         return builder.Build();
     }
 

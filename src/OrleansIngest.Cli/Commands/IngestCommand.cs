@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Silo.Admin.Http;
 using OrleansIngest.Storage.Local;
 using Spectre.Console;
 
@@ -26,12 +27,15 @@ internal static class IngestCommand
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
         var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
         shared.AddTo(command, cluster: false);
+        shared.AddDashboardTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse), cancellationToken));
+            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
+            shared.Dashboard(parse), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, string? storageConnectionString, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, string? storageConnectionString, AdminDashboardSettings? dashboard, CancellationToken cancellationToken)
     {
         if (!PipelineFiles.TryLoad(pipelineFile, out var pipeline))
         {
@@ -49,7 +53,7 @@ internal static class IngestCommand
             Directory.CreateDirectory(LocalPaths.ToFullPath(output));
         }
 
-        using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString);
+        using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString, dashboard);
         try
         {
             // Fail now, not file by file, when the pipeline's routes need ffmpeg and this machine has none.

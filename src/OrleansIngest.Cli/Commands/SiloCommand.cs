@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Pipeline;
+using OrleansIngest.Silo.Admin.Http;
 using OrleansIngest.Silo.Hosting;
 using OrleansIngest.Silo.Http;
 
@@ -31,8 +32,10 @@ internal static class SiloCommand
             Description = "HTTP port of the Event Grid webhook (/api/events/eventgrid, served when OrleansIngest:Events:Webhook has credentials) and /healthz; 0: no HTTP.",
             DefaultValueFactory = _ => 8080,
         };
-        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort };
+        var dashboardAll = new Option<bool>("--dashboard-all-interfaces") { Description = "Serve the dashboard on every interface, not only 127.0.0.1 (put TLS in front of it)." };
+        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort, dashboardAll };
         shared.AddTo(command, cluster: true);
+        shared.AddDashboardTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cluster = shared.Cluster(parse);
@@ -70,6 +73,11 @@ internal static class SiloCommand
                 silo.AddOrleansIngest();
             });
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+            if (shared.Dashboard(parse, parse.GetValue(dashboardAll)) is { } dashboard)
+            {
+                builder.Services.AddAdminDashboardHost(dashboard);
+            }
+
             using var host = builder is WebApplicationBuilder web ? BuildWeb(web, address, port) : ((HostApplicationBuilder)builder).Build();
             try
             {
@@ -111,7 +119,7 @@ internal static class SiloCommand
         }
 
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         if (webhook)
         {
             app.MapEventWebhook();

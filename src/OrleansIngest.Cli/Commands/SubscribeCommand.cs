@@ -43,6 +43,7 @@ internal static class SubscribeCommand
             source, output, pipeline, versions, interval, jobId, lanes,
         };
         shared.AddTo(command, cluster: true);
+        shared.AddDashboardTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!PipelineFiles.TryLoad(parse.GetValue(pipeline), out var definition))
@@ -71,7 +72,7 @@ internal static class SubscribeCommand
                 }
             }
 
-            return await RunEmbeddedAsync(id, spec, parse.GetValue(lanes), shared.Storage(parse), cancellationToken);
+            return await RunEmbeddedAsync(id, spec, parse.GetValue(lanes), shared.Storage(parse), shared.Dashboard(parse), cancellationToken);
         });
         return command;
     }
@@ -168,7 +169,8 @@ internal static class SubscribeCommand
         }
     }
 
-    private static async Task<int> RunEmbeddedAsync(string id, JobSpec spec, int lanes, string? storageConnectionString, CancellationToken cancellationToken)
+    private static async Task<int> RunEmbeddedAsync(
+        string id, JobSpec spec, int lanes, string? storageConnectionString, OrleansIngest.Silo.Admin.Http.AdminDashboardSettings? dashboard, CancellationToken cancellationToken)
     {
         if (!Locations.IsRemote(spec.SourceRoot) && !Directory.Exists(LocalPaths.ToFullPath(spec.SourceRoot)))
         {
@@ -181,7 +183,7 @@ internal static class SubscribeCommand
             Directory.CreateDirectory(LocalPaths.ToFullPath(spec.OutputRoot));
         }
 
-        using var host = EmbeddedCluster.Build(lanes, verbose: false, storageConnectionString);
+        using var host = EmbeddedCluster.Build(lanes, verbose: false, storageConnectionString, dashboard);
         try
         {
             await AudioDecoder.CheckToolsAsync(Processing.Pipeline.PipelineDefinition.FromJson(spec.PipelineJson), host.Services.GetRequiredService<AudioDecoderOptions>(), cancellationToken);

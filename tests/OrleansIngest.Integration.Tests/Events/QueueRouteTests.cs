@@ -87,6 +87,29 @@ public sealed class QueueRouteTests(AzuriteFixture azurite) : IClassFixture<Azur
         await ClusterScenario.DownloadAsync(output, downloaded);
         await BlobDropScenario.AssertCurrentVersionsExactlyOnceAsync(simulator, downloaded);
 
+        // The operators' commands, through the same service layer as the dashboard.
+        var list = await CliRunner.RunAsync(TimeSpan.FromMinutes(2), ["jobs", "list", "--json", .. scenario.ClusterArgs], CancellationToken.None);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        using (var jobs = JsonDocument.Parse(list.Stdout))
+        {
+            var listed = Assert.Single(jobs.RootElement.EnumerateArray(), j => j.GetProperty("jobId").GetString() == jobId);
+            Assert.Equal("continuous", listed.GetProperty("kind").GetString());
+        }
+
+        var show = await CliRunner.RunAsync(TimeSpan.FromMinutes(2), ["jobs", "show", "--job-id", jobId, .. scenario.ClusterArgs], CancellationToken.None);
+        using (var detail = JsonDocument.Parse(show.Stdout))
+        {
+            Assert.Equal(lostCurrent, detail.RootElement.GetProperty("subscription").GetProperty("foundByListing").GetInt64());
+            Assert.Equal(current.Count, detail.RootElement.GetProperty("siloShares").EnumerateArray().Sum(s => s.GetProperty("units").GetInt32()));
+        }
+
+        var cancel = await CliRunner.RunAsync(TimeSpan.FromMinutes(2), ["jobs", "cancel", "--job-id", jobId, .. scenario.ClusterArgs], CancellationToken.None);
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        Assert.Equal("cancelled", (await scenario.StatusAsync(jobId)).GetProperty("phase").GetString());
+        var pause = await CliRunner.RunAsync(TimeSpan.FromMinutes(2), ["jobs", "pause", "--job-id", jobId, .. scenario.ClusterArgs], CancellationToken.None);
+        Assert.Equal(3, pause.ExitCode);
+        Assert.Contains("finished", pause.Stderr, StringComparison.Ordinal);
+
         // The poison message is set aside with its reason, not retried forever and not lost.
         var poison = new QueueClient(azurite.ConnectionString, queue.Name + "-poison");
         var poisoned = (await poison.ReceiveMessagesAsync(32)).Value;
