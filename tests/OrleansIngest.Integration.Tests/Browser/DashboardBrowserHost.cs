@@ -1,75 +1,65 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansIngest.Grains;
 using OrleansIngest.Silo.Admin;
 using OrleansIngest.Silo.Admin.Http;
-using OrleansIngest.Silo.Admin.Security;
-using OrleansIngest.Silo.Admin.Ui;
 using OrleansIngest.Silo.Hosting;
+using OrleansIngest.TestSupport;
 
 namespace OrleansIngest.Integration.Tests.Browser;
 
 /// <summary>
-/// The dashboard as an operator meets it: one Kestrel host on 127.0.0.1 with an in-process silo (grains, worker,
-/// local folders), the real admin service, the authenticated API, sign-in and the web UI.
+/// The dashboard as an operator meets it, hosted as the CLI hosts it: an in-process silo (grains, worker, local
+/// folders) with <see cref="AdminDashboardHostExtensions.AddAdminDashboardHost"/> serving the authenticated API, sign-in
+/// and the web UI on 127.0.0.1, and the one-time admin token written to a file.
 /// </summary>
 internal sealed class DashboardBrowserHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly IHost _host;
+    private readonly TempDirectory _temp;
 
-    private DashboardBrowserHost(WebApplication app, Uri address)
+    private DashboardBrowserHost(IHost host, TempDirectory temp, Uri address, string token)
     {
-        _app = app;
+        _host = host;
+        _temp = temp;
         Address = address;
+        Token = token;
     }
 
     public Uri Address { get; }
 
-    public IAdminService Admin => _app.Services.GetRequiredService<IAdminService>();
+    public IAdminService Admin => _host.Services.GetRequiredService<IAdminService>();
 
     /// <summary>The one-time admin token (role operator) a person signs in with.</summary>
-    public string Token => _app.Services.GetRequiredService<AdminToken>().Value;
+    public string Token { get; }
 
     public static async Task<DashboardBrowserHost> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Test", Args = [] });
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var temp = new TempDirectory("oi-dashboard-host");
+        var tokenFile = temp.Combine("admin.token");
+        var port = ClusterScenario.FreePort();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
         builder.Configuration["OrleansIngest:Worker:Lanes"] = "1";
         builder.Configuration["OrleansIngest:Worker:PollInterval"] = "00:00:00.100";
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.UseLocalhostClustering(siloPort: ClusterScenario.FreePort(), gatewayPort: ClusterScenario.FreePort());
             silo.AddMemoryGrainStorage(IngestStorageNames.Jobs);
             silo.AddOrleansIngest();
         });
-        builder.Services.AddAdminDashboard(builder.Configuration);
-        var app = builder.Build();
-        app.MapAdminDashboard();
-        app.MapAdminUi();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new DashboardBrowserHost(app, new Uri(address));
+        builder.Services.AddAdminDashboardHost(new AdminDashboardSettings(port, TokenFile: tokenFile));
+        var host = builder.Build();
+        await host.StartAsync();
+        var token = (await File.ReadAllTextAsync(tokenFile)).Trim();
+        return new DashboardBrowserHost(host, temp, new Uri($"http://127.0.0.1:{port}/"), token);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        await _host.StopAsync();
+        _host.Dispose();
+        _temp.Dispose();
     }
 }
