@@ -47,10 +47,14 @@ public static class AdminUi
             page.Add(endpoint => ((RouteEndpointBuilder)endpoint).Order = -1);
         }
 
-        endpoints.MapGet(AssetPrefix + "/{name}", (HttpContext context, string name) =>
-                assets.Files.TryGetValue(name, out var asset) ? ServeAsset(context, asset) : Results.NotFound())
-            .ExcludeFromDescription()
-            .WithDisplayName("Dashboard static files");
+        // One endpoint per file: the route table lists exactly what is served, and nothing else answers under /ui.
+        foreach (var asset in assets.Files.Values)
+        {
+            endpoints.MapGet($"{AssetPrefix}/{asset.Name}", (HttpContext context) => ServeAsset(context, asset))
+                .ExcludeFromDescription()
+                .WithDisplayName($"Dashboard file {asset.Name}");
+        }
+
         endpoints.MapGet("/favicon.ico", (HttpContext context) => ServeAsset(context, assets.Icon))
             .ExcludeFromDescription()
             .WithDisplayName("Dashboard icon");
