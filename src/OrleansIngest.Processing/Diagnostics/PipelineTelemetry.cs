@@ -93,6 +93,9 @@ public static class PipelineTelemetry
     /// <summary>Span attribute: the table file's name.</summary>
     public const string FileAttribute = "orleansingest.file";
 
+    /// <summary>Span attribute: whether a commit call logged the file.</summary>
+    public const string CommittedAttribute = "orleansingest.commit.committed";
+
     /// <summary>Span attribute: rows of a unit or a file.</summary>
     public const string RowsAttribute = "orleansingest.rows";
 

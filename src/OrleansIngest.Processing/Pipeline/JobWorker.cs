@@ -224,7 +224,7 @@ public sealed class JobWorker
             {
                 commit.Activity?.SetTag(PipelineTelemetry.TableAttribute, table).SetTag(PipelineTelemetry.FileAttribute, file.FileName);
                 outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
-                commit.Activity?.SetTag("orleansingest.commit.committed", outcome.Committed);
+                commit.Activity?.SetTag(PipelineTelemetry.CommittedAttribute, outcome.Committed);
             }
 
             if (outcome.Committed)
