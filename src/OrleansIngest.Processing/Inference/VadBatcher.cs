@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using OrleansIngest.Processing.Diagnostics;
 
 namespace OrleansIngest.Processing.Inference;
 
@@ -29,6 +31,7 @@ public sealed class VadBatcher : IAsyncDisposable
     private readonly float[] _nextState;
     private readonly float[] _probabilities;
     private readonly Task _loop;
+    private readonly string _provider;
     private int _disposed;
     private Exception? _loopFailure;
 
@@ -51,6 +54,7 @@ public sealed class VadBatcher : IAsyncDisposable
 
         _runner = runner;
         _settings = settings;
+        _provider = runner is SileroVadModel model ? model.ActualProvider : "custom";
         _pending = Channel.CreateBounded<VadStream>(new BoundedChannelOptions(settings.MaxPendingStreams)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -124,6 +128,9 @@ public sealed class VadBatcher : IAsyncDisposable
 
     private async Task RunLoopAsync()
     {
+        // The loop inherited the constructor's execution context: its batches serve every unit, so they must not
+        // become children of whichever span happened to be current when the batcher was made.
+        Activity.Current = null;
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -207,6 +214,14 @@ public sealed class VadBatcher : IAsyncDisposable
         }
 
         var stateLength = SileroVad.StateLayers * layerStride;
+        using var inference = PipelineTelemetry.StartStage(PipelineTelemetry.InferenceStage);
+        if (inference.Activity is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(PipelineTelemetry.BatchSizeAttribute, batchSize);
+            span.SetTag(PipelineTelemetry.ProviderAttribute, _provider);
+        }
+
+        PipelineTelemetry.RecordVadBatch(batchSize, _provider);
         try
         {
             _runner.Run(
@@ -218,6 +233,8 @@ public sealed class VadBatcher : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            inference.Fail(ex);
+
             // Only this batch's streams are affected; the loop goes on with the next registrations.
             foreach (var stream in _active)
             {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
@@ -42,7 +43,12 @@ public sealed class AudioUnitProcessor(
             for (var index = 0; ; index++)
             {
                 var buffer = ArrayPool<float>.Shared.Rent(segmentSamples);
-                var count = await FillAsync(audio, buffer.AsMemory(0, segmentSamples), cancellationToken);
+                int count;
+                using (PipelineTelemetry.StartStage(PipelineTelemetry.DecodeStage))
+                {
+                    count = await FillAsync(audio, buffer.AsMemory(0, segmentSamples), cancellationToken);
+                }
+
                 if (count == 0)
                 {
                     ArrayPool<float>.Shared.Return(buffer);
@@ -52,7 +58,11 @@ public sealed class AudioUnitProcessor(
                 var segment = buffer.AsMemory(0, count);
                 var frames = WhisperLogMel.FrameCount(count);
                 var logMel = new float[WhisperLogMel.MelBands * frames];
-                _logMel.Compute(segment.Span, logMel);
+                using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                {
+                    _logMel.Compute(segment.Span, logMel);
+                }
+
                 inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken)));
                 samplesBefore += count;
                 if (inFlight.Count >= maxSegmentsInFlight)
@@ -107,6 +117,7 @@ public sealed class AudioUnitProcessor(
         }
 
         var start = pending.StartSample / (double)SampleRate;
+        using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
         await sink(new AudioSegmentRow
         {
             SegmentId = $"{unit.UnitId}-{pending.Index:D6}",

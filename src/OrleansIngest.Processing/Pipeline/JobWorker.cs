@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using OrleansIngest.Processing.Commit;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -115,6 +117,7 @@ public sealed class JobWorker
                 return;
             }
 
+            using var span = PipelineTelemetry.StartUnit(unit);
             OpenFile file;
             try
             {
@@ -122,6 +125,7 @@ public sealed class JobWorker
             }
             catch (IOException ex)
             {
+                span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag(PipelineTelemetry.OutcomeAttribute, "failed");
                 await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Failed, ex.Message, 0, 0)], cancellationToken);
                 return;
             }
@@ -133,10 +137,16 @@ public sealed class JobWorker
                     ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
                     : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
                 file.Units.Add((Unit: unit, Stats: stats));
+                if (span is not null)
+                {
+                    file.UnitSpans.Add(new ActivityLink(span.Context));
+                    span.SetTag(PipelineTelemetry.OutcomeAttribute, "processed").SetTag(PipelineTelemetry.RowsAttribute, stats.Rows);
+                }
             }
             catch (Exception ex) when (ex is InvalidMediaException or SourceChangedException)
             {
                 // Bad input (or a version that no longer exists): quarantine at once with the specific reason.
+                span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag(PipelineTelemetry.OutcomeAttribute, "quarantined");
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
                 var reason = ex is InvalidMediaException media
                     ? string.Create(CultureInfo.InvariantCulture, $"{media.Reason} (at byte {media.Offset})")
@@ -147,6 +157,7 @@ public sealed class JobWorker
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // Unknown or transient: the job retries it, then quarantines it after its attempt limit.
+                span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag(PipelineTelemetry.OutcomeAttribute, "failed");
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
                 await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Failed, $"{ex.GetType().Name}: {ex.Message}", 0, 0)], cancellationToken);
             }
@@ -198,11 +209,33 @@ public sealed class JobWorker
                 return;
             }
 
-            var bytes = await file.CompleteAsync(cancellationToken);
-            await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
+            long bytes;
+            using (var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage, file.UnitSpans))
+            {
+                write.Activity?.SetTag(PipelineTelemetry.TableAttribute, table).SetTag(PipelineTelemetry.FileAttribute, file.FileName).SetTag(PipelineTelemetry.RowsAttribute, file.Rows);
+                bytes = await file.CompleteAsync(cancellationToken);
+                await file.Store.SealStagedFileAsync(file.FileName, cancellationToken);
+            }
+
             var units = file.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
             var leases = file.Units.Select(u => new HeldLease(u.Unit.UnitId, u.Unit.LeaseToken)).ToList();
-            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+            FileCommitOutcome outcome;
+            using (var commit = PipelineTelemetry.StartStage(PipelineTelemetry.CommitStage, file.UnitSpans))
+            {
+                commit.Activity?.SetTag(PipelineTelemetry.TableAttribute, table).SetTag(PipelineTelemetry.FileAttribute, file.FileName);
+                outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+                commit.Activity?.SetTag(PipelineTelemetry.CommittedAttribute, outcome.Committed);
+            }
+
+            if (outcome.Committed)
+            {
+                PipelineTelemetry.RecordCommitted(
+                    table,
+                    file.Units.Sum(u => u.Stats.Rows),
+                    file.Units.Sum(u => u.Unit.Size),
+                    file.Units.Where(u => u.Unit.Kind == RouteKind.Audio).Sum(u => u.Stats.MediaSeconds));
+            }
+
             var conflicts = outcome.AlreadyCommittedUnits.ToHashSet(StringComparer.Ordinal);
             var reason = outcome.LostLeases.Count > 0
                 ? $"file rejected: the lease of {outcome.LostLeases.Count} unit(s) was taken over (first {outcome.LostLeases[0]})"
@@ -258,8 +291,11 @@ public sealed class JobWorker
             }
         }
 
-        private Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken) =>
-            worker._coordinator.ReportAsync(results, cancellationToken);
+        private Task ReportAsync(IReadOnlyList<UnitResult> results, CancellationToken cancellationToken)
+        {
+            PipelineTelemetry.RecordResults(results);
+            return worker._coordinator.ReportAsync(results, cancellationToken);
+        }
     }
 
     private abstract class OpenFile(ITableStore store, string fileName, Stream stream, DateTimeOffset openedAt) : IAsyncDisposable
@@ -268,6 +304,7 @@ public sealed class JobWorker
         public string FileName { get; } = fileName;
         public DateTimeOffset OpenedAt { get; } = openedAt;
         public List<(LeasedUnit Unit, UnitStats Stats)> Units { get; } = [];
+        public List<ActivityLink> UnitSpans { get; } = [];
         public abstract long Rows { get; }
         public abstract long ApproximateBytes { get; }
         protected Stream Stream { get; } = stream;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Processing.Sensors;
@@ -23,11 +25,17 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
         var rows = 0L;
         DateTimeOffset? first = null;
         DateTimeOffset? last = null;
+
+        // Parsing and windowing interleave with the sink, window by window: a span per window would swamp a trace, so
+        // the unit records the two stages' sums once (write = time in the sink, decode = the rest).
+        var started = Stopwatch.GetTimestamp();
+        var writing = TimeSpan.Zero;
         await foreach (var window in SensorFileReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
         {
             first = first is null || window.Start < first ? window.Start : first;
             last = last is null || window.End > last ? window.End : last;
             var sensor = window.SensorId is null ? "" : "-" + window.SensorId;
+            var sinkStarted = Stopwatch.GetTimestamp();
             await sink(new SensorWindowRow
             {
                 WindowId = string.Create(CultureInfo.InvariantCulture, $"{unit.UnitId}{sensor}-{window.WindowIndex:D6}"),
@@ -48,8 +56,12 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
                 PipelineVersion = context.PipelineVersion,
                 IngestedAt = timeProvider.GetUtcNow(),
             });
+            writing += Stopwatch.GetElapsedTime(sinkStarted);
             rows++;
         }
+
+        PipelineTelemetry.RecordStage(PipelineTelemetry.DecodeStage, Stopwatch.GetElapsedTime(started) - writing);
+        PipelineTelemetry.RecordStage(PipelineTelemetry.WriteStage, writing);
 
         var seconds = first is null ? 0 : (last!.Value - first.Value).TotalSeconds;
         return new UnitStats(rows, seconds);

@@ -8,6 +8,7 @@ using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Silo.Admin;
 using OrleansIngest.Silo.Events;
+using OrleansIngest.Silo.Telemetry;
 using OrleansIngest.Silo.Worker;
 using OrleansIngest.Storage;
 using OrleansIngest.Storage.Azure;
@@ -18,13 +19,15 @@ namespace OrleansIngest.Silo.Hosting;
 public static class OrleansIngestHostingExtensions
 {
     /// <summary>
-    /// Adds the ingest grains' services, the per-silo worker and the shared VAD model to a silo. Grain state
+    /// Adds the ingest grains' services, the per-silo worker, the shared VAD model and telemetry (OpenTelemetry and Orleans'
+    /// dashboard, see <see cref="TelemetryHostingExtensions.AddOrleansIngestTelemetry(ISiloBuilder)"/>) to a silo. Grain state
     /// goes to the <c>ingest</c> storage provider, which the caller chooses (memory for the embedded default).
     /// </summary>
     public static ISiloBuilder AddOrleansIngest(this ISiloBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOrleansIngestServices();
+        builder.AddOrleansIngestTelemetry();
         return builder;
     }
 

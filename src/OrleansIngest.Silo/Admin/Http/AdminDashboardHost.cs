@@ -1,11 +1,15 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansIngest.Silo.Admin.Security;
+using OrleansIngest.Silo.Telemetry;
 
 namespace OrleansIngest.Silo.Admin.Http;
 
@@ -18,7 +22,8 @@ public sealed record AdminDashboardSettings(int Port, bool ListenOnAllInterfaces
 /// <summary>
 /// The admin dashboard (UI, REST API, live updates) as its own Kestrel server in the silo's process: its own port and
 /// middleware, so the dashboard is never reachable through the webhook's public port and vice versa, and the silo's
-/// services (<see cref="IAdminService"/>) behind it. Prints the one-time admin token at start.
+/// services (<see cref="IAdminService"/>) behind it. Prints the one-time admin token at start. It also serves the silo's
+/// telemetry (see <see cref="TelemetryEndpoints"/>): <c>/metrics</c> for Prometheus and Orleans' dashboard under <c>/orleans</c>.
 /// </summary>
 public sealed class AdminDashboardHost(
     IServiceProvider silo,
@@ -44,6 +49,7 @@ public sealed class AdminDashboardHost(
         var token = new AdminToken();
         builder.Services.AddSingleton(token);
         builder.Services.AddAdminDashboard(configuration);
+        builder.Services.AddTelemetryEndpoints(silo, configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             if (settings.ListenOnAllInterfaces)
@@ -57,8 +63,12 @@ public sealed class AdminDashboardHost(
         });
         _app = builder.Build();
         _app.MapAdminDashboard();
+        _app.MapTelemetryEndpoints(silo);
         await _app.StartAsync(cancellationToken);
-        Address = new Uri($"http://{(settings.ListenOnAllInterfaces ? "0.0.0.0" : "127.0.0.1")}:{settings.Port}/");
+
+        // The bound port, not the configured one: port 0 asks Kestrel for a free port.
+        var bound = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        Address = new Uri($"http://{(settings.ListenOnAllInterfaces ? "0.0.0.0" : "127.0.0.1")}:{bound.Port}/");
         if (settings.TokenFile is { } file)
         {
             await token.WriteToFileAsync(file, cancellationToken);
