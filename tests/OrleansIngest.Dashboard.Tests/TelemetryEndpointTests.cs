@@ -48,18 +48,20 @@ public sealed class TelemetryEndpointTests
     }
 
     [Fact]
-    public async Task OrleansDashboard_RedirectsABrowserToSignInAndAnswersAKeyHolder()
+    public async Task OrleansDashboard_RedirectsABrowserToSignInRefusesAViewerAndAnswersAnOperator()
     {
         await using var dashboard = await TelemetryDashboard.StartAsync();
 
         using var browser = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/");
-        using var script = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/version", DashboardHost.ViewerKey + "x");
-        using var page = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/", DashboardHost.ViewerKey);
-        using var version = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/version", DashboardHost.ViewerKey);
+        using var script = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/version", DashboardHost.OperatorKey + "x");
+        using var viewer = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/version", DashboardHost.ViewerKey);
+        using var page = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/", DashboardHost.OperatorKey);
+        using var version = await dashboard.GetAsync(TelemetryEndpoints.OrleansDashboardPrefix + "/version", DashboardHost.OperatorKey);
 
         Assert.Equal(HttpStatusCode.Redirect, browser.StatusCode);
         Assert.StartsWith(AdminDashboardDefaults.SignInPath, DashboardHost.LocationPath(browser), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, script.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, version.StatusCode);

@@ -31,6 +31,12 @@ public static class TelemetryEndpoints
     public const string ScrapePolicy = "OrleansIngest.Telemetry.Scrape";
 
     /// <summary>
+    /// Policy of Orleans' dashboard: operators only (it shows any grain's raw state). Role only, without the same-origin
+    /// check of mutating calls: all its routes are reads, and its own scripts do not send our CSRF header.
+    /// </summary>
+    public const string OrleansDashboardPolicy = "OrleansIngest.Telemetry.OrleansDashboard";
+
+    /// <summary>
     /// Registers, on the dashboard application's <paramref name="services"/>, the scrape policy and (when the silo has
     /// Orleans' dashboard) that dashboard's endpoint services, with the grain factory taken from <paramref name="silo"/>.
     /// </summary>
@@ -43,6 +49,10 @@ public static class TelemetryEndpoints
             .AddAuthenticationSchemes(AdminAuthenticationDefaults.ApiKeyScheme, AdminAuthenticationDefaults.AdminTokenScheme)
             .RequireAuthenticatedUser()
             .RequireRole(AdminRoles.Viewer, AdminRoles.Operator));
+        services.AddAuthorizationBuilder().AddPolicy(OrleansDashboardPolicy, policy => policy
+            .AddAuthenticationSchemes(AdminAuthenticationDefaults.Scheme)
+            .RequireAuthenticatedUser()
+            .RequireRole(AdminRoles.Operator));
         if (Options(silo).OrleansDashboardEnabled)
         {
             // The client-side registration of Orleans' dashboard is exactly what its endpoints need (assets, options, a
@@ -56,7 +66,7 @@ public static class TelemetryEndpoints
 
     /// <summary>
     /// Maps <see cref="MetricsPath"/> (when the silo has a Prometheus exporter; policy <see cref="ScrapePolicy"/>) and Orleans'
-    /// dashboard under <see cref="OrleansDashboardPrefix"/> (when enabled; viewer policy: all its routes are reads).
+    /// dashboard under <see cref="OrleansDashboardPrefix"/> (when enabled; <see cref="OrleansDashboardPolicy"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapTelemetryEndpoints(this IEndpointRouteBuilder endpoints, IServiceProvider silo)
     {
@@ -71,7 +81,7 @@ public static class TelemetryEndpoints
 
         if (options.OrleansDashboardEnabled)
         {
-            endpoints.MapOrleansDashboard(OrleansDashboardPrefix).RequireAuthorization(AdminPolicies.Viewer);
+            endpoints.MapOrleansDashboard(OrleansDashboardPrefix).RequireAuthorization(OrleansDashboardPolicy);
         }
 
         return endpoints;
