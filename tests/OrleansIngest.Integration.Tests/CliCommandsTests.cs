@@ -55,6 +55,17 @@ public sealed class CliCommandsTests
     }
 
     [Fact]
+    public async Task Silo_WithATableUriButNoBlobUri_SaysWhatAClusterNeeds()
+    {
+        var environment = new Dictionary<string, string> { ["ORLEANSINGEST__CLUSTER__TABLESERVICEURI"] = "https://account.table.core.windows.net" };
+
+        var result = await CliRunner.RunAsync(Timeout, environment, ["silo", "--http-port", "0"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("ORLEANSINGEST__CLUSTER__BLOBSERVICEURI", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_WantsEitherAnOutputOrAJob()
     {
         var both = await CliRunner.RunAsync(Timeout, "status", "--output", "out", "--job-id", "job-x");

@@ -8,6 +8,8 @@ internal sealed class ClusterOptionsBinding
 {
     private const string ClusterEnvironment = "ORLEANSINGEST__CLUSTER__CONNECTIONSTRING";
     private const string StorageEnvironment = "ORLEANSINGEST__STORAGE__CONNECTIONSTRING";
+    private const string TableServiceEnvironment = "ORLEANSINGEST__CLUSTER__TABLESERVICEURI";
+    private const string BlobServiceEnvironment = "ORLEANSINGEST__CLUSTER__BLOBSERVICEURI";
 
     public Option<string?> ClusterConnectionString { get; } = new("--cluster-connection-string")
     {
@@ -61,10 +63,25 @@ internal sealed class ClusterOptionsBinding
         command.Options.Add(StorageConnectionString);
     }
 
+    /// <summary>
+    /// The cluster: by connection string (option or environment), or — for accounts with shared keys off — by the table
+    /// and blob service URIs in <c>ORLEANSINGEST__CLUSTER__TABLESERVICEURI</c> / <c>…__BLOBSERVICEURI</c> with a managed
+    /// identity. Null when neither is given.
+    /// </summary>
     public ClusterSettings? Cluster(ParseResult parse)
     {
         var connection = parse.GetValue(ClusterConnectionString) ?? Environment.GetEnvironmentVariable(ClusterEnvironment);
-        return string.IsNullOrWhiteSpace(connection) ? null : new ClusterSettings(connection, parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!);
+        var tables = Environment.GetEnvironmentVariable(TableServiceEnvironment);
+        var blobs = Environment.GetEnvironmentVariable(BlobServiceEnvironment);
+        var id = parse.GetValue(ClusterId)!;
+        if (!string.IsNullOrWhiteSpace(connection))
+        {
+            return new ClusterSettings(connection, id, id);
+        }
+
+        return Uri.TryCreate(tables, UriKind.Absolute, out var tableUri) && Uri.TryCreate(blobs, UriKind.Absolute, out var blobUri)
+            ? new ClusterSettings(null, id, id) { TableServiceUri = tableUri, BlobServiceUri = blobUri }
+            : null;
     }
 
     /// <summary>The storage connection string, from the option or the environment (never printed).</summary>

@@ -32,8 +32,12 @@ internal static class SiloCommand
             Description = "HTTP port of the Event Grid webhook (/api/events/eventgrid, served when OrleansIngest:Events:Webhook has credentials) and /healthz; 0: no HTTP.",
             DefaultValueFactory = _ => 8080,
         };
+        var kubernetes = new Option<bool>("--kubernetes")
+        {
+            Description = "Orleans Kubernetes hosting: endpoints, silo name and cluster ids from the pod (POD_NAME, POD_NAMESPACE, POD_IP, labels orleans/clusterId and orleans/serviceId).",
+        };
         var dashboardAll = new Option<bool>("--dashboard-all-interfaces") { Description = "Serve the dashboard on every interface, not only 127.0.0.1 (put TLS in front of it)." };
-        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort, dashboardAll };
+        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort, dashboardAll, kubernetes };
         shared.AddTo(command, cluster: true);
         shared.AddDashboardTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,7 +45,7 @@ internal static class SiloCommand
             var cluster = shared.Cluster(parse);
             if (cluster is null)
             {
-                Console.Error.WriteLine("A cluster needs --cluster-connection-string (or ORLEANSINGEST__CLUSTER__CONNECTIONSTRING).");
+                Console.Error.WriteLine("A cluster needs --cluster-connection-string (or ORLEANSINGEST__CLUSTER__CONNECTIONSTRING), or ORLEANSINGEST__CLUSTER__TABLESERVICEURI and ORLEANSINGEST__CLUSTER__BLOBSERVICEURI with a managed identity.");
                 return 2;
             }
 
@@ -64,7 +68,16 @@ internal static class SiloCommand
 
             builder.UseOrleans(silo =>
             {
-                silo.UseOrleansIngestCluster(cluster, address, parse.GetValue(siloPort), parse.GetValue(gatewayPort));
+                if (parse.GetValue(kubernetes))
+                {
+                    silo.UseKubernetesHosting();
+                    silo.UseOrleansIngestStorage(cluster);
+                }
+                else
+                {
+                    silo.UseOrleansIngestCluster(cluster, address, parse.GetValue(siloPort), parse.GetValue(gatewayPort));
+                }
+
                 if (parse.GetValue(name) is { } siloName)
                 {
                     silo.Configure<SiloOptions>(o => o.SiloName = siloName);

@@ -6,9 +6,17 @@ using OrleansIngest.Grains;
 
 namespace OrleansIngest.Silo.Hosting;
 
-/// <summary>Joins silos and clients to a cluster whose membership and durable grain state live in Azure Tables.</summary>
+/// <summary>Joins silos and clients to a cluster whose membership and durable grain state live in Azure Storage.</summary>
 public static class ClusterHostingExtensions
 {
+    // One credential per process: workload identity, managed identity, or a developer login.
+    private static readonly Lazy<Azure.Core.TokenCredential> Credential = new(() => new Azure.Identity.DefaultAzureCredential());
+
+    private static TableServiceClient TableService(ClusterSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.ClusteringConnectionString)
+            ? new TableServiceClient(settings.TableServiceUri, Credential.Value)
+            : new TableServiceClient(settings.ClusteringConnectionString);
+
     /// <summary>
     /// Azure Table clustering for membership, and Azure Blob grain storage for the job, partition and registry grains
     /// so that their state survives any silo.
@@ -23,11 +31,25 @@ public static class ClusterHostingExtensions
             o.ServiceId = settings.ServiceId;
         });
         builder.ConfigureEndpoints(advertisedAddress, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertisedAddress));
-        builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.ClusteringConnectionString));
+        return builder.UseOrleansIngestStorage(settings);
+    }
+
+    /// <summary>
+    /// Azure Table clustering and Azure Blob grain storage only, for hosts that set the endpoints and cluster ids
+    /// themselves (Orleans Kubernetes hosting takes them from the pod).
+    /// </summary>
+    public static ISiloBuilder UseOrleansIngestStorage(this ISiloBuilder builder, ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        builder.UseAzureStorageClustering(o => o.TableServiceClient = TableService(settings));
         // Blob, not Table, grain storage: a partition's unsettled units can exceed a table entity's 1 MB.
         builder.AddAzureBlobGrainStorage(IngestStorageNames.Jobs, o =>
         {
-            o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(settings.ClusteringConnectionString);
+            o.BlobServiceClient = string.IsNullOrWhiteSpace(settings.ClusteringConnectionString)
+                ? new Azure.Storage.Blobs.BlobServiceClient(settings.BlobServiceUri, Credential.Value)
+                : new Azure.Storage.Blobs.BlobServiceClient(settings.ClusteringConnectionString);
             o.ContainerName = "orleans-ingest-grain-state";
         });
         return builder;
@@ -43,7 +65,8 @@ public static class ClusterHostingExtensions
             o.ClusterId = settings.ClusterId;
             o.ServiceId = settings.ServiceId;
         });
-        builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.ClusteringConnectionString));
+        settings.Validate();
+        builder.UseAzureStorageClustering(o => o.TableServiceClient = TableService(settings));
         builder.Services.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         return builder;
     }

@@ -53,7 +53,7 @@ public static class OrleansIngestHostingExtensions
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var path = string.IsNullOrEmpty(worker.VadModelPath) ? SileroVadModel.DefaultModelPath : worker.VadModelPath;
-            return new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, IntraOpThreads: worker.VadIntraOpThreads));
+            return new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
         });
         services.AddSingleton(sp => new VadBatcher(
             sp.GetRequiredService<SileroVadModel>(),

@@ -34,6 +34,10 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Where the VAD model runs: <c>cpu</c>, or <c>cuda</c> on a GPU node (falls back to CPU when CUDA cannot load).</summary>
+    [RegularExpression("^(cpu|cuda)$", ErrorMessage = "ExecutionProvider is 'cpu' or 'cuda'.")]
+    public string ExecutionProvider { get; set; } = "cpu";
+
     /// <summary>The number of lanes to run.</summary>
     public int EffectiveLanes => Lanes > 0 ? Lanes : Environment.ProcessorCount;
 }
