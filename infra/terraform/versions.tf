@@ -14,8 +14,8 @@ terraform {
 provider "azurerm" {
   subscription_id = var.subscription_id
 
-  # Shared keys are off on the storage account: containers and queues are managed through
-  # Entra ID, never with the account key.
+  # Shared keys are off on the storage account: the provider must never fall back to the account
+  # key, and containers and queues are managed through Azure Resource Manager (storage_account_id).
   storage_use_azuread = true
 
   features {
@@ -27,6 +27,11 @@ provider "azurerm" {
 
     resource_group {
       prevent_deletion_if_contains_resources = true
+    }
+
+    storage {
+      # No queue_properties or static_website here, so the account needs no data-plane calls at all.
+      data_plane_available = false
     }
   }
 }
