@@ -84,6 +84,12 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2025-10-01' = {
       enableAzureRBAC: true
       tenantID: subscription().tenantId
     }
+    // The application routing add-on (managed NGINX): the ingress class the dashboard and webhook ingresses use.
+    ingressProfile: {
+      webAppRouting: {
+        enabled: true
+      }
+    }
     oidcIssuerProfile: {
       enabled: true
     }

@@ -90,6 +90,11 @@ resource "azurerm_kubernetes_cluster" "main" {
     secret_rotation_interval = "2m"
   }
 
+  # Application routing (managed NGINX): the ingress class of the dashboard and webhook ingresses in infra/k8s.
+  web_app_routing {
+    dns_zone_ids = []
+  }
+
   depends_on = [azurerm_role_assignment.aks_subnet_network]
 
   lifecycle {
@@ -110,7 +115,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "cpu" {
   auto_scaling_enabled  = true
   min_count             = var.cpu_pool.min_count
   max_count             = var.cpu_pool.max_count
-  node_labels           = { "orleans-ingest/pool" = "cpu" }
+  node_labels           = { "orleansingest.io/pool" = "cpu" }
   tags                  = local.tags
 
   lifecycle {
@@ -129,7 +134,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "gpu" {
   auto_scaling_enabled  = true
   min_count             = var.gpu_pool.min_count
   max_count             = var.gpu_pool.max_count
-  node_labels           = { "orleans-ingest/pool" = "gpu" }
+  node_labels           = { "orleansingest.io/pool" = "gpu" }
   tags                  = local.tags
 
   # Only pods that tolerate the taint (the GPU silo Deployment) land on these expensive nodes.

@@ -257,7 +257,16 @@ public sealed class StorageQueueEventSource
     {
         if (!_poisonQueueExists)
         {
-            await _poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            try
+            {
+                await _poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 403)
+            {
+                // Least-privilege identities (message processor and sender) may not create queues; the deployment
+                // creates the poison queue, and sending to it below fails loudly if it did not.
+            }
+
             _poisonQueueExists = true;
         }
 

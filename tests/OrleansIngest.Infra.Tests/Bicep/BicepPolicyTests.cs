@@ -129,6 +129,12 @@ public sealed class BicepPolicyTests(BicepCompilationFixture fixture)
     }
 
     [Fact]
+    public void Aks_EnablesTheApplicationRoutingIngressTheManifestsUse()
+    {
+        Assert.True(Cluster.GetProperty("ingressProfile").GetProperty("webAppRouting").GetProperty("enabled").GetBoolean());
+    }
+
+    [Fact]
     public void Aks_SendsMetricsToManagedPrometheusAndLogsToLogAnalytics()
     {
         Assert.True(Cluster.GetProperty("azureMonitorProfile").GetProperty("metrics").GetProperty("enabled").GetBoolean());

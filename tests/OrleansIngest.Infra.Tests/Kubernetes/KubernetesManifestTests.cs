@@ -115,7 +115,7 @@ public sealed class KubernetesManifestTests
         Assert.Contains(gpu.PodSpec().ArrayAt("tolerations"), t =>
             t.StringAt("key") == "sku" && t.StringAt("value") == "gpu" && t.StringAt("effect") == "NoSchedule"
             && (t.StringAt("operator") ?? "Equal") == "Equal");
-        Assert.Equal("gpu", gpu.PodSpec().StringAt("nodeSelector", "kubernetes.azure.com/agentpool"));
+        Assert.Equal("gpu", gpu.PodSpec().StringAt("nodeSelector", "orleansingest.io/pool"));
         var env = container.ArrayAt("env").ToDictionary(e => e.Name());
         Assert.Equal("cuda", env["ORLEANSINGEST__WORKER__EXECUTIONPROVIDER"].StringAt("value"));
         Assert.EndsWith("-cuda", container.StringAt("image"), StringComparison.Ordinal);
@@ -130,7 +130,7 @@ public sealed class KubernetesManifestTests
         Assert.Null(cpu.Containers().Single().Path("resources", "limits", "nvidia.com/gpu"));
         Assert.Null(cpu.Containers().Single().Path("resources", "requests", "nvidia.com/gpu"));
         Assert.DoesNotContain(cpu.PodSpec().ArrayAt("tolerations"), t => t.StringAt("key") == "sku");
-        Assert.Equal("cpu", cpu.PodSpec().StringAt("nodeSelector", "kubernetes.azure.com/agentpool"));
+        Assert.Equal("cpu", cpu.PodSpec().StringAt("nodeSelector", "orleansingest.io/pool"));
     }
 
     [Fact]

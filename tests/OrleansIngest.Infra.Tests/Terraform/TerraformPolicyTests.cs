@@ -127,6 +127,14 @@ public sealed class TerraformPolicyTests(TerraformConfiguration terraform)
     }
 
     [Fact]
+    public void Cluster_EnablesTheApplicationRoutingIngressTheManifestsUse()
+    {
+        var routing = TerraformConfiguration.Block(terraform.Resource("azurerm_kubernetes_cluster", "main"), "web_app_routing");
+
+        Assert.Equal(JsonValueKind.Array, TerraformConfiguration.Attribute(routing, "dns_zone_ids").ValueKind);
+    }
+
+    [Fact]
     public void Cluster_EnablesWorkloadIdentityAndOidcIssuer()
     {
         var cluster = terraform.Resource("azurerm_kubernetes_cluster", "main");
