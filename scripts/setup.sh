@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need beyond the .NET SDK: Node.js/npm (model fetch, DuckDB reader),
 # ffmpeg (decodes M4A/MP4/AAC at run time; reference decoder in the format tests), espeak-ng (real speech for
-# VAD tests), sox (reference resampler in the format tests), chromium (driven by playwright-core in the dashboard
+# VAD tests), sox (reference resampler in the format tests), shellcheck (lints the deploy script), chromium (driven by playwright-core in the dashboard
 # browser tests; Debian's build, so Playwright never downloads a browser). Idempotent; safe to run on every invocation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" ]]; then
   command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
   command -v sox >/dev/null 2>&1 || need_apt+=(sox)
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 fi
 if (( ${#need_apt[@]} > 0 )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
