@@ -88,7 +88,8 @@ internal static class SiloCommand
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
             if (shared.Dashboard(parse, parse.GetValue(dashboardAll)) is { } dashboard)
             {
-                builder.Services.AddAdminDashboardHost(dashboard);
+                // Every replica reads the others' cookies: one key ring for the cluster, next to its grain state.
+                builder.Services.AddAdminDashboardHost(dashboard with { KeyRing = ClusterHostingExtensions.DashboardKeyRing(cluster) });
             }
 
             using var host = builder is WebApplicationBuilder web ? BuildWeb(web, address, port) : ((HostApplicationBuilder)builder).Build();

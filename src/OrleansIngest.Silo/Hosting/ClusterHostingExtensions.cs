@@ -12,6 +12,18 @@ public static class ClusterHostingExtensions
     // One credential per process: workload identity, managed identity, or a developer login.
     private static readonly Lazy<Azure.Core.TokenCredential> Credential = new(() => new Azure.Identity.DefaultAzureCredential());
 
+    /// <summary>The blob of the dashboard's shared data-protection key ring, next to the cluster's grain state.</summary>
+    public static Azure.Storage.Blobs.BlobClient DashboardKeyRing(ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var service = string.IsNullOrWhiteSpace(settings.ClusteringConnectionString)
+            ? new Azure.Storage.Blobs.BlobServiceClient(settings.BlobServiceUri, Credential.Value)
+            : new Azure.Storage.Blobs.BlobServiceClient(settings.ClusteringConnectionString);
+        return service.GetBlobContainerClient(GrainStateContainer).GetBlobClient("dashboard/key-ring.xml");
+    }
+
+    private const string GrainStateContainer = "orleans-ingest-grain-state";
+
     private static TableServiceClient TableService(ClusterSettings settings) =>
         string.IsNullOrWhiteSpace(settings.ClusteringConnectionString)
             ? new TableServiceClient(settings.TableServiceUri, Credential.Value)
@@ -50,7 +62,7 @@ public static class ClusterHostingExtensions
             o.BlobServiceClient = string.IsNullOrWhiteSpace(settings.ClusteringConnectionString)
                 ? new Azure.Storage.Blobs.BlobServiceClient(settings.BlobServiceUri, Credential.Value)
                 : new Azure.Storage.Blobs.BlobServiceClient(settings.ClusteringConnectionString);
-            o.ContainerName = "orleans-ingest-grain-state";
+            o.ContainerName = GrainStateContainer;
         });
         return builder;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -17,7 +18,14 @@ namespace OrleansIngest.Silo.Admin.Http;
 /// <param name="Port">TCP port of the UI and API.</param>
 /// <param name="ListenOnAllInterfaces">Listen on every interface instead of 127.0.0.1 only (behind a TLS ingress).</param>
 /// <param name="TokenFile">Where to write the one-time admin token (mode 600); null: printed only.</param>
-public sealed record AdminDashboardSettings(int Port, bool ListenOnAllInterfaces = false, string? TokenFile = null);
+public sealed record AdminDashboardSettings(int Port, bool ListenOnAllInterfaces = false, string? TokenFile = null)
+{
+    /// <summary>
+    /// The blob holding the data-protection key ring shared by every replica of the dashboard (a cluster sets it next to
+    /// its grain state); null: keys of this process only (the embedded default), so sessions end with it.
+    /// </summary>
+    public Azure.Storage.Blobs.BlobClient? KeyRing { get; init; }
+}
 
 /// <summary>
 /// The admin dashboard (UI, REST API, live updates) as its own Kestrel server in the silo's process: its own port and
@@ -49,6 +57,13 @@ public sealed class AdminDashboardHost(
         var token = new AdminToken();
         builder.Services.AddSingleton(token);
         builder.Services.AddAdminDashboard(configuration);
+        if (settings.KeyRing is { } keyRing)
+        {
+            builder.Services.AddDataProtection()
+                .SetApplicationName("OrleansIngest.Dashboard")
+                .AddKeyManagementOptions(o => o.XmlRepository = new BlobXmlRepository(keyRing));
+        }
+
         builder.Services.AddTelemetryEndpoints(silo, configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
