@@ -65,7 +65,16 @@ public sealed class LocalTableStore : ITableStore
             throw new FileNotFoundException($"Committed file '{fileName}' is neither staged nor published in {TableUri}.", staged);
         }
 
-        File.Move(staged, published, overwrite: false);
+        try
+        {
+            File.Move(staged, published, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(published))
+        {
+            // A racing publisher (the commit and a roll-forward of the same entry) moved it first: published either way.
+            // FileNotFoundException (the staged file moved away under us) is an IOException too.
+        }
+
         return Task.CompletedTask;
     }
 
