@@ -22,7 +22,7 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
         var silos = await ListSilosAsync(cancellationToken);
         var active = await Registry.GetActiveJobsAsync();
         var minute = await grains.GetGrain<IClusterMetricsGrain>(0).GetThroughputAsync(TimeSpan.FromMinutes(1));
-        var seconds = Math.Max(1, minute.Count * ThroughputWindowSeconds);
+        var seconds = Math.Max(1, minute.Count * BucketSeconds);
         return new ClusterOverview(
             silos.Count(s => s.Status == "active"), silos.Count, active.Count,
             minute.Sum(b => b.Units) / seconds, minute.Sum(b => b.Bytes) / seconds, minute.Sum(b => b.AudioSeconds) / seconds);
@@ -207,10 +207,10 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
 
         var buckets = await grains.GetGrain<IClusterMetricsGrain>(0).GetThroughputAsync(window);
         return [.. buckets.Select(b => new ThroughputPoint(
-            b.Start, b.Units / ThroughputWindowSeconds, b.Bytes / ThroughputWindowSeconds, b.AudioSeconds / ThroughputWindowSeconds))];
+            b.Start, b.Units / BucketSeconds, b.Bytes / BucketSeconds, b.AudioSeconds / BucketSeconds))];
     }
 
-    private static double ThroughputWindowSeconds => 5;
+    private static double BucketSeconds => OrleansIngest.Grains.ThroughputWindow.BucketWidth.TotalSeconds;
 
     private IJobRegistryGrain Registry => grains.GetGrain<IJobRegistryGrain>(0);
 
@@ -252,7 +252,7 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
 
     // A table under an output may be shared by jobs over other sources; a job's view holds its own source's units.
     private static bool UnderSource(string sourceUri, string sourceRoot) =>
-        sourceUri.StartsWith(sourceRoot.TrimEnd('/') + "/", StringComparison.Ordinal);
+        sourceUri.StartsWith(Events.GrainBlobEventSink.PrefixOf(sourceRoot), StringComparison.Ordinal);
 
     private async IAsyncEnumerable<(string Table, TableCommitter Committer)> TablesAsync(
         string outputRoot, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

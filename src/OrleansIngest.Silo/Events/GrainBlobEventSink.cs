@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Events;
-using OrleansIngest.Storage.Local;
+using OrleansIngest.Storage;
 
 namespace OrleansIngest.Silo.Events;
 
@@ -89,8 +89,7 @@ public sealed class GrainBlobEventSink(IGrainFactory grains, TimeProvider timePr
     public static string PrefixOf(string sourceRoot)
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
-        var uri = LocalPaths.IsLocal(sourceRoot) ? LocalPaths.ToUri(LocalPaths.ToFullPath(sourceRoot)) : sourceRoot;
-        return uri.TrimEnd('/') + "/";
+        return Locations.Normalize(sourceRoot).TrimEnd('/') + "/";
     }
 
     private static IEnumerable<string> Matches(IReadOnlyList<(string JobId, string Prefix)> subscriptions, string url) =>
