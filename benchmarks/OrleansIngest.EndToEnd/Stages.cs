@@ -83,7 +83,10 @@ internal static class Stages
 
         if (Selected("parquet"))
         {
-            Emit(await ParquetStage.RunAsync(work, speech, minSeconds));
+            await foreach (var result in ParquetStage.RunAllAsync(work, speech, minSeconds))
+            {
+                Emit(result);
+            }
         }
 
         var cli = new CliRunner(Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll"), work);
