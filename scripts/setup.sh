@@ -34,3 +34,11 @@ if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f tests/tools/package-loc
   echo "setup: installing test tools (DuckDB reader, Azurite, playwright-core) with npm ci"
   (cd tests/tools && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-lock.json)
 fi
+
+# Peers of the end-to-end benchmark (ONNX Runtime Node, DuckDB), for its smoke run in the tests. --ignore-scripts:
+# onnxruntime-node's install script would fetch CUDA binaries; the CPU ones ship in the package.
+if [[ "${ORLEANSINGEST_SKIP_TEST_TOOLS:-0}" != "1" && -f benchmarks/e2e/package-lock.json ]] \
+   && ! cmp -s benchmarks/e2e/package-lock.json benchmarks/e2e/node_modules/.installed-lock.json; then
+  echo "setup: installing benchmark peers (onnxruntime-node, DuckDB) with npm ci"
+  (cd benchmarks/e2e && npm ci --ignore-scripts --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-lock.json)
+fi

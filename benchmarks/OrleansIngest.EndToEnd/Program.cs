@@ -8,6 +8,11 @@ using OrleansIngest.Processing.Synthetic;
 // separate process, and prints a table of wall time, × real time (overall and per CPU-second) and peak memory.
 // `latency` mode (see BlobDropLatency.Usage, or `-- latency --help`): runs `orleans-ingest subscribe`, drops files
 // at a steady rate and prints the latency from each drop to its commit.
+if (args.Length > 0 && args[0] == "stages")
+{
+    return await Stages.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "latency")
 {
     return await BlobDropLatency.RunAsync(args[1..]);

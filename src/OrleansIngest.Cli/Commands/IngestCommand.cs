@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
@@ -25,17 +26,26 @@ internal static class IngestCommand
         var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: audio (WAV, FLAC, MP3, Ogg, M4A) → audio_segments, sensor CSV/JSON Lines (also .gz) → sensor_windows." };
         var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
-        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
+        var summaryJson = new Option<FileInfo?>("--summary-json") { Description = "Also write the end-of-run summary as JSON to this file (counts, audio seconds, wall and CPU time of the job, peak memory)." };
+        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose, summaryJson };
         shared.AddTo(command, cluster: false);
         shared.AddDashboardTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
-            shared.Dashboard(parse), cancellationToken));
+            shared.Dashboard(parse), parse.GetValue(summaryJson), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string source, string output, FileInfo? pipelineFile, int lanes, bool verbose, string? storageConnectionString, AdminDashboardSettings? dashboard, CancellationToken cancellationToken)
+        string source,
+        string output,
+        FileInfo? pipelineFile,
+        int lanes,
+        bool verbose,
+        string? storageConnectionString,
+        AdminDashboardSettings? dashboard,
+        FileInfo? summaryJson,
+        CancellationToken cancellationToken)
     {
         if (!PipelineFiles.TryLoad(pipelineFile, out var pipeline))
         {
@@ -70,6 +80,8 @@ internal static class IngestCommand
         // The host's console lifetime takes SIGTERM/Ctrl-C (and stops the silo): end the watch with it.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var stopwatch = Stopwatch.StartNew();
+        var cpuAtStart = Environment.CpuUsage.TotalTime;
+        var cpu = TimeSpan.Zero;
         JobProgress progress;
         try
         {
@@ -77,6 +89,9 @@ internal static class IngestCommand
             var job = grains.GetGrain<IIngestJobGrain>(JobIds.New());
             await job.StartAsync(new JobSpec(Locations.Normalize(source), Locations.Normalize(output), pipeline.ToJson(), pipeline.LineageVersion));
             progress = await ProgressView.WatchAsync(job, stopping.Token);
+
+            // The job's own CPU (every thread of the process, silo start-up and shutdown excluded).
+            cpu = Environment.CpuUsage.TotalTime - cpuAtStart;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -89,7 +104,12 @@ internal static class IngestCommand
         }
 
         stopwatch.Stop();
-        Summary.Print(progress, stopwatch.Elapsed);
+        Summary.Print(progress, stopwatch.Elapsed, cpu);
+        if (summaryJson is not null)
+        {
+            await Summary.WriteJsonAsync(summaryJson, progress, stopwatch.Elapsed, cpu, CancellationToken.None);
+        }
+
         return progress.Phase == JobPhase.Completed ? 0 : 1;
     }
 }
@@ -202,7 +222,9 @@ internal static class ClusterCalls
 /// <summary>The end-of-run summary.</summary>
 internal static class Summary
 {
-    public static void Print(JobProgress p, TimeSpan elapsed)
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static void Print(JobProgress p, TimeSpan elapsed, TimeSpan? cpu = null)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
         var inv = CultureInfo.InvariantCulture;
@@ -218,6 +240,11 @@ internal static class Summary
         table.AddRow("audio hours", (p.AudioSeconds / 3600).ToString("0.000", inv));
         table.AddRow("wall time", elapsed.TotalSeconds.ToString("0.0 s", inv));
         table.AddRow("throughput", elapsed.TotalSeconds > 0 ? (p.AudioSeconds / elapsed.TotalSeconds).ToString("0.0", inv) + "× real time" : "-");
+        if (cpu is { } used)
+        {
+            // Only known where the job ran in this process (the embedded silo).
+            table.AddRow("CPU time", used.TotalSeconds.ToString("0.0 s", inv) + (used > TimeSpan.Zero && p.AudioSeconds > 0 ? $" ({(p.AudioSeconds / used.TotalSeconds).ToString("0", inv)}× real time per core)" : ""));
+        }
         AnsiConsole.Write(table);
         if (p.Error is not null)
         {
@@ -228,5 +255,27 @@ internal static class Summary
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]quarantined[/] {q.SourceUri}: {q.Reason}");
         }
+    }
+
+    /// <summary>The summary as JSON, for scripts and benchmarks (<c>--summary-json</c>).</summary>
+    public static async Task WriteJsonAsync(FileInfo file, JobProgress p, TimeSpan elapsed, TimeSpan cpu, CancellationToken cancellationToken)
+    {
+        using var process = Process.GetCurrentProcess();
+        var summary = new
+        {
+            p.JobId,
+            Phase = p.Phase.ToString().ToLowerInvariant(),
+            p.Committed,
+            p.Quarantined,
+            p.AudioSegments,
+            p.SensorWindows,
+            p.AudioSeconds,
+            WallSeconds = elapsed.TotalSeconds,
+            CpuSeconds = cpu.TotalSeconds,
+            PeakWorkingSetMb = process.PeakWorkingSet64 / (1024.0 * 1024),
+            p.Error,
+        };
+        await using var stream = file.Create();
+        await JsonSerializer.SerializeAsync(stream, summary, Json, cancellationToken);
     }
 }

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Features;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Parquet;
+using OrleansIngest.Processing.Synthetic;
+
+namespace OrleansIngest.EndToEnd;
+
+/// <summary>
+/// <c>stages</c> mode: our side of benchmarks/e2e/run.sh. Writes the shared inputs (speech-like 16 kHz mono audio as
+/// WAV and raw float32, log-mel rows as uncompressed Parquet for DuckDB), measures each stage on the calling
+/// thread, then the whole pipeline through the CLI's embedded silo, and prints one JSON line per figure. Run it
+/// under <c>taskset -c N</c>: every figure is then per core, and the CLI processes it starts inherit the pin.
+/// </summary>
+internal static class Stages
+{
+    public const string Usage = """
+        stages --work DIR [--seconds 600] [--min-seconds 3] [--e2e-seconds 600] [--small-files 400]
+               [--memory-hours 1,10] [--only logmel,vad,decode,parquet,e2e,small,memory]
+        Writes DIR/speech.wav, DIR/speech.f32, DIR/logmel_rows.parquet and prints JSON lines (stage, value, unit).
+        """;
+
+    private const int SegmentSamples = 30 * WhisperLogMel.SampleRate;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        var work = Arg(args, "--work") ?? throw new ArgumentException("--work is required.\n" + Usage);
+        var seconds = double.Parse(Arg(args, "--seconds") ?? "600", CultureInfo.InvariantCulture);
+        var minSeconds = double.Parse(Arg(args, "--min-seconds") ?? "3", CultureInfo.InvariantCulture);
+        var e2eSeconds = double.Parse(Arg(args, "--e2e-seconds") ?? "600", CultureInfo.InvariantCulture);
+        var smallFiles = int.Parse(Arg(args, "--small-files") ?? "400", CultureInfo.InvariantCulture);
+        var memoryHours = (Arg(args, "--memory-hours") ?? "1,10").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(h => double.Parse(h, CultureInfo.InvariantCulture)).ToArray();
+        var only = Arg(args, "--only")?.Split(',').ToHashSet(StringComparer.Ordinal);
+        bool Selected(string stage) => only is null || only.Contains(stage);
+
+        Directory.CreateDirectory(work);
+        var speech = Speech(seconds);
+        await WriteInputsAsync(work, speech);
+        var results = new List<StageResult>();
+        void Emit(StageResult result)
+        {
+            results.Add(result);
+            Console.WriteLine(result.ToJsonLine());
+        }
+
+        if (Selected("logmel"))
+        {
+            Emit(LogMel(speech, minSeconds));
+        }
+
+        if (Selected("vad"))
+        {
+            using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath, SileroVadModel.PinnedSha256));
+            foreach (var result in VadStage.Run(model, speech, [1, 32, 64], minSeconds))
+            {
+                Emit(result);
+            }
+
+            Emit(await VadStage.RunBatcherAsync(model, speech, streams: 32, maxBatch: 64, minSeconds));
+            Emit(await VadStage.RunBatcherAsync(model, speech, streams: 64, maxBatch: 64, minSeconds));
+        }
+
+        if (Selected("decode"))
+        {
+            foreach (var (file, codec) in new[] { ("speech.wav", "wav"), ("speech.flac", "flac"), ("speech.mp3", "mp3") })
+            {
+                var path = Path.Combine(work, file);
+                if (File.Exists(path))
+                {
+                    Emit(await DecodeAsync(path, codec, minSeconds));
+                }
+            }
+        }
+
+        if (Selected("parquet"))
+        {
+            await foreach (var result in ParquetStage.RunAllAsync(work, speech, minSeconds))
+            {
+                Emit(result);
+            }
+        }
+
+        var cli = new CliRunner(Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll"), work);
+        if (Selected("e2e"))
+        {
+            var run = await cli.IngestAsync("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60));
+            Emit(new StageResult("e2e", StageResult.Ours, "WAV → log-mel + VAD → Parquet, embedded silo, 1 lane, one core (the job's CPU)", e2eSeconds / run.CpuSeconds, "x_realtime",
+                new Dictionary<string, double> { ["media_s"] = e2eSeconds, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds, ["peak_mb"] = run.PeakMegabytes }));
+        }
+
+        if (Selected("small"))
+        {
+            var run = await cli.IngestAsync("small", folder => WriteWavFiles(folder, speech, smallFiles, fileSeconds: 1));
+            Emit(new StageResult("small_files", StageResult.Ours, "one-second WAV files end to end, embedded silo, one core (the job's CPU)", smallFiles / run.CpuSeconds, "files_per_s",
+                new Dictionary<string, double> { ["files"] = smallFiles, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds }));
+        }
+
+        if (Selected("memory"))
+        {
+            foreach (var hours in memoryHours)
+            {
+                var run = await cli.IngestAsync($"memory-{hours.ToString(CultureInfo.InvariantCulture)}h", folder => WriteWavFiles(folder, speech, hours * 3600, fileSeconds: hours * 3600));
+                Emit(new StageResult($"memory.{hours.ToString(CultureInfo.InvariantCulture)}h", StageResult.Ours, $"peak working set, one {hours} h WAV end to end", run.PeakMegabytes, "mb",
+                    new Dictionary<string, double> { ["media_s"] = hours * 3600, ["cpu_s"] = run.CpuSeconds }));
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Speech-like audio from the corpus generator's synthesizer, 16 kHz mono.</summary>
+    internal static float[] Speech(double seconds)
+    {
+        var samples = new float[(int)(seconds * WhisperLogMel.SampleRate)];
+        new SpeechLikeSynthesizer(WhisperLogMel.SampleRate, DeterministicRandom.For(7, "e2e-benchmark")).Render(samples);
+        return samples;
+    }
+
+    private static async Task WriteInputsAsync(string work, float[] speech)
+    {
+        await using (var wav = File.Create(Path.Combine(work, "speech.wav")))
+        {
+            WavEncoder.Write(wav, speech, WhisperLogMel.SampleRate, 1, WavSampleFormat.Pcm16);
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(work, "speech.f32"), Bytes(speech));
+
+        // The Python peer uses our filterbank and checks its result against ours on the first segment.
+        await File.WriteAllBytesAsync(Path.Combine(work, "mel_filters.f32"), Bytes(WhisperLogMel.MelFilters));
+        var first = speech.AsSpan(0, Math.Min(SegmentSamples, speech.Length));
+        var logMel = new float[WhisperLogMel.MelBands * WhisperLogMel.FrameCount(first.Length)];
+        new WhisperLogMel().Compute(first, logMel);
+        await File.WriteAllBytesAsync(Path.Combine(work, "logmel_ours_first.f32"), Bytes(logMel));
+    }
+
+    private static byte[] Bytes(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();
+
+    private static StageResult LogMel(float[] speech, double minSeconds)
+    {
+        var logMel = new WhisperLogMel();
+        var destination = new float[WhisperLogMel.MelBands * WhisperLogMel.FrameCount(SegmentSamples)];
+        var segments = speech.Length / SegmentSamples;
+        var best = StageTimer.BestSeconds(
+            () =>
+            {
+                for (var s = 0; s < segments; s++)
+                {
+                    logMel.Compute(speech.AsSpan(s * SegmentSamples, SegmentSamples), destination);
+                }
+            },
+            minSeconds);
+        return StageResult.RealTime("logmel", "Whisper log-mel (80 bands, n_fft 400, hop 160) of 30 s segments", segments * 30.0, best);
+    }
+
+    private static async Task<StageResult> DecodeAsync(string path, string codec, double minSeconds)
+    {
+        var bytes = await File.ReadAllBytesAsync(path);
+        var buffer = new float[1 << 16];
+        long frames = 0;
+        var sampleRate = 0;
+        var best = await StageTimer.BestSecondsAsync(
+            async () =>
+            {
+                using var stream = new MemoryStream(bytes, writable: false);
+                using var source = await AudioDecoder.OpenAsync(stream, bytes.Length, path);
+                sampleRate = source.Format.SampleRate;
+                long samples = 0;
+                int read;
+                while ((read = await source.ReadAsync(buffer)) > 0)
+                {
+                    samples += read;
+                }
+
+                frames = samples / source.Format.Channels;
+            },
+            minSeconds);
+        return StageResult.RealTime($"decode.{codec}", $"decode {codec} (16 kHz mono) to float, our decoder", frames / (double)sampleRate, best);
+    }
+
+    private static void WriteWavFiles(string folder, float[] speech, double totalSeconds, double fileSeconds)
+    {
+        var perFile = (int)(fileSeconds * WhisperLogMel.SampleRate);
+        var total = (long)(totalSeconds * WhisperLogMel.SampleRate);
+        var index = 0;
+        for (long written = 0; written < total; written += perFile, index++)
+        {
+            var length = (int)Math.Min(perFile, total - written);
+            using var file = new FileStream(Path.Combine(folder, $"f{index:D6}.wav"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            var writer = new WavStreamWriter(file, WhisperLogMel.SampleRate, 1, WavSampleFormat.Pcm16, length);
+            for (var done = 0; done < length;)
+            {
+                var offset = (int)((written + done) % speech.Length);
+                var take = Math.Min(length - done, speech.Length - offset);
+                writer.Write(speech.AsSpan(offset, take));
+                done += take;
+            }
+
+            writer.Complete();
+        }
+    }
+
+    private static string? Arg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>
+    /// Runs <c>orleans-ingest ingest --lanes 1</c> on a fresh folder and reads its <c>--summary-json</c>: the job's own
+    /// CPU time (silo start-up and shutdown excluded) and the process's peak working set.
+    /// </summary>
+    private sealed class CliRunner(string cli, string work)
+    {
+        public async Task<(double CpuSeconds, double WallSeconds, double PeakMegabytes)> IngestAsync(string name, Action<string> fill)
+        {
+            var folder = Path.Combine(work, name);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            var source = Path.Combine(folder, "in");
+            var summary = Path.Combine(folder, "summary.json");
+            Directory.CreateDirectory(source);
+            fill(source);
+            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { cli, "ingest", "--source", source, "--output", Path.Combine(folder, "out"), "--lanes", "1", "--summary-json", summary })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            start.Environment["NO_COLOR"] = "1";
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"ingest of '{name}' exited {process.ExitCode}: {await stdout}\n{await stderr}");
+            }
+
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(summary));
+            var root = json.RootElement;
+            return (root.GetProperty("cpu_seconds").GetDouble(), root.GetProperty("wall_seconds").GetDouble(), root.GetProperty("peak_working_set_mb").GetDouble());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// Turns the JSON lines of one benchmark run (ours and the peers') into one Markdown table:
+// stage | ours | best peer | ratio | target. usage: node report.mjs results.jsonl [machine description]
+import { readFileSync } from "node:fs";
+
+const [resultsPath, machine = ""] = process.argv.slice(2);
+const lines = readFileSync(resultsPath, "utf8").split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+const ours = (stage) => lines.find((l) => l.stage === stage && l.implementation === "orleans-ingest" && !l.skipped);
+const peers = (stage) => lines.filter((l) => l.stage === stage && l.implementation !== "orleans-ingest");
+const bestPeer = (stage) => peers(stage).filter((p) => !p.skipped).sort((a, b) => b.value - a.value)[0];
+const skippedPeers = lines.filter((l) => l.skipped);
+
+const units = { x_realtime: "×", mb_per_s: " MB/s", files_per_s: " files/s", mb: " MB", cpu_s: " s CPU" };
+const fmt = (r) => (r ? `${r.value >= 100 ? Math.round(r.value).toLocaleString("en-US") : r.value.toFixed(1)}${units[r.unit] ?? ""}` : "—");
+const ratio = (a, b) => (a && b ? a.value / b.value : undefined);
+const fmtRatio = (x) => (x === undefined ? "—" : `${x.toFixed(2)}×`);
+const verdict = (ok) => (ok === undefined ? "" : ok ? " ✓" : " ✗");
+
+const rows = [];
+function compare(label, stage, target, minRatio, peerStage = stage) {
+  const o = ours(stage);
+  const p = bestPeer(peerStage);
+  const r = ratio(o, p);
+  if (!o && !p) return;
+  rows.push([label, fmt(o), p ? `${fmt(p)} (${p.implementation})` : "skipped", fmtRatio(r) + verdict(r === undefined || minRatio === undefined ? undefined : r >= minRatio), target]);
+}
+
+const logmelPeer = bestPeer("logmel");
+const diffs = peers("logmel").filter((p) => p.detail?.max_abs_diff_vs_ours !== undefined).map((p) => p.detail.max_abs_diff_vs_ours);
+compare("Whisper log-mel, 30 s segments (× real time)", "logmel", `≥ 1.5× fastest peer; max diff vs peers ${diffs.length ? Math.max(...diffs).toExponential(1) : "—"} (≤ 1e-4)`, 1.5);
+compare("Silero VAD, batch 1", "vad.batch1", "", undefined);
+compare("Silero VAD, batch 32 (direct runs)", "vad.batch32", "≥ 0.95× ONNX Runtime Node batch 32", 0.95);
+compare("Silero VAD, batch 64 (direct runs)", "vad.batch64", "", undefined);
+compare("Silero VAD in the pipeline's batcher, 64 segments in flight", "vad.pipeline64", "≥ 0.95× ONNX Runtime Node batch 32", 0.95, "vad.batch32");
+compare("Decode WAV 16 kHz", "decode.wav", "", undefined);
+compare("Decode FLAC 16 kHz", "decode.flac", "", undefined);
+compare("Decode MP3 16 kHz", "decode.mp3", "", undefined);
+compare("Parquet write, log-mel rows (float MB/s)", "parquet", "≥ 1× DuckDB", 1.0);
+
+// End to end against the peers' compute alone: the fastest log-mel plus ONNX Runtime Node's batch-32 VAD, no I/O.
+const e2e = ours("e2e");
+const vadPeer = bestPeer("vad.batch32");
+if (e2e) {
+  const peerCompute = logmelPeer && vadPeer ? 1 / (1 / logmelPeer.value + 1 / vadPeer.value) : undefined;
+  const r = peerCompute ? e2e.value / peerCompute : undefined;
+  rows.push(["End to end WAV → log-mel + VAD → Parquet, embedded, 1 core", fmt(e2e), peerCompute ? `${Math.round(peerCompute)}× (peers' compute alone: ${logmelPeer.implementation} + ${vadPeer.implementation} b32)` : "skipped", fmtRatio(r) + verdict(r === undefined ? undefined : r > 1), "> 1× peers' compute alone"]);
+  const stagesOnly = ["decode.wav", "logmel", "vad.pipeline64"].map(ours);
+  if (stagesOnly.every(Boolean)) {
+    const compute = stagesOnly.reduce((s, x) => s + 1 / x.value, 0);
+    const share = 1 - compute / (1 / e2e.value);
+    rows.push(["  of which orchestration, I/O, Parquet (share of our time)", `${(share * 100).toFixed(1)}%`, "", verdict(share <= 0.15).trim(), "≤ 15% (1 − our stage times / our end-to-end time)"]);
+  }
+}
+const small = ours("small_files");
+if (small) rows.push(["One-second files end to end, 1 core", fmt(small), "", verdict(small.value >= 200).trim(), "≥ 200 files/s"]);
+const memory = lines.filter((l) => l.stage.startsWith("memory.") && l.implementation === "orleans-ingest");
+if (memory.length >= 2) {
+  const [a, b] = [memory[0], memory[memory.length - 1]];
+  const growth = b.value / a.value;
+  rows.push([`Peak memory, ${a.stage.slice(7)} vs ${b.stage.slice(7)} file`, `${fmt(a)} / ${fmt(b)}`, "", `${growth.toFixed(2)}×${verdict(growth <= 1.1)}`, "≤ 1.10× (flat in input size)"]);
+}
+
+console.log(machine ? `Machine: ${machine}\n` : "");
+console.log("| stage | ours | best peer | ratio | target |");
+console.log("|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+for (const s of skippedPeers) console.log(`\nskipped peer for ${s.stage}: ${s.implementation} — ${s.skipped}`);

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using OrleansIngest.TestSupport;
+
+namespace OrleansIngest.Infra.Tests.Scripts;
+
+/// <summary>
+/// <c>benchmarks/e2e/run.sh</c>, the side-by-side performance run: it lints clean, and a CI-sized run (seconds of
+/// audio) completes and prints every row of its table with a figure of ours. No assertion is made on speed: this
+/// only keeps the harness from rotting.
+/// </summary>
+public sealed partial class E2eBenchmarkTests
+{
+    private static readonly string Root = TestTools.RepositoryRoot;
+    private static readonly string Script = Path.Combine(Root, "benchmarks", "e2e", "run.sh");
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task E2eBenchmark_PassesShellcheck()
+    {
+        var (exit, output) = await RunAsync("shellcheck", [Script], TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 0, output);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task E2eBenchmark_SmokeRun_PrintsEveryRowWithOurFigure()
+    {
+        var bin = typeof(E2eBenchmarkTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EndToEndBenchmarkBin").Value!;
+        var table = Path.Combine(Path.GetTempPath(), $"oi-e2e-table-{Guid.NewGuid():N}.md");
+        try
+        {
+            var (exit, output) = await RunAsync("bash", [Script, "--smoke", "--bin", Path.GetFullPath(bin), "--out", table], TimeSpan.FromMinutes(8));
+
+            Assert.True(exit == 0, output);
+            var rows = File.ReadAllLines(table).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).Skip(1).ToList();
+            string[] expected =
+            [
+                "Whisper log-mel", "Silero VAD, batch 1", "Silero VAD, batch 32", "Silero VAD, batch 64", "pipeline's batcher",
+                "Decode WAV", "Parquet write", "End to end", "orchestration, I/O, Parquet", "One-second files", "Peak memory",
+            ];
+            foreach (var label in expected)
+            {
+                var row = rows.SingleOrDefault(r => r.Contains(label, StringComparison.Ordinal));
+                Assert.True(row is not null, $"no row '{label}' in:\n{string.Join('\n', rows)}");
+                var ours = row.Split('|', StringSplitOptions.TrimEntries)[2];
+                Assert.Matches(OurFigure(), ours);
+                Assert.All(Numbers().Matches(ours).Select(m => double.Parse(m.Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)), v => Assert.True(v > 0, row));
+            }
+
+            // The peers installed by scripts/setup.sh are measured, not skipped.
+            Assert.Contains(rows, r => r.Contains("Silero VAD, batch 32", StringComparison.Ordinal) && r.Contains("onnxruntime-node", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("Parquet write", StringComparison.Ordinal) && r.Contains("DuckDB", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(table);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} could not start; run scripts/setup.sh.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} ran past {timeout}: {await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    // A figure with its unit (×, MB/s, files/s, MB, %), e.g. "17,870×", "46.9 MB/s", "204 MB / 265 MB".
+    [GeneratedRegex(@"^-?[0-9][0-9,]*(\.[0-9]+)?( ?(×|MB/s|files/s|MB|%))( / [0-9][0-9,]*(\.[0-9]+)? MB)?$")]
+    private static partial Regex OurFigure();
+
+    [GeneratedRegex(@"[0-9][0-9,]*(\.[0-9]+)?")]
+    private static partial Regex Numbers();
+}
