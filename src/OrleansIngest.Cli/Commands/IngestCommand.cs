@@ -25,12 +25,26 @@ internal static class IngestCommand
         var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: audio (WAV, FLAC, MP3, Ogg, M4A) → audio_segments, sensor CSV/JSON Lines (also .gz) → sensor_windows." };
         var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
-        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose };
+        var provider = new Option<string?>("--execution-provider")
+        {
+            Description = "Where models run: auto (CUDA when it loads, else CPU), cuda (falls back to CPU with a warning) or cpu (default).",
+        };
+        provider.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose, provider };
         shared.AddTo(command, cluster: false);
         shared.AddDashboardTo(command);
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
-            shared.Dashboard(parse), cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            // The embedded host reads its configuration from the environment too: the option outranks a value set there.
+            if (parse.GetValue(provider) is { } chosen)
+            {
+                Environment.SetEnvironmentVariable("OrleansIngest__Worker__ExecutionProvider", chosen);
+            }
+
+            return RunAsync(
+                parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
+                shared.Dashboard(parse), cancellationToken);
+        });
         return command;
     }
 

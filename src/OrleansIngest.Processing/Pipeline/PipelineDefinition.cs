@@ -101,6 +101,9 @@ public sealed record PipelineDefinition
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
 
+    /// <summary>Model steps, run on each row of their kind after its built-in features; their outputs become extra columns.</summary>
+    public IReadOnlyList<ModelStepDefinition> Models { get; init; } = [];
+
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
@@ -202,7 +205,31 @@ public sealed record PipelineDefinition
             throw new FormatException("output.targetFileBytes must be ≥ 1024 and output.rowGroupRows ≥ 1.");
         }
 
+        ValidateModels(definition.Models);
+
         return definition;
+    }
+
+    private static void ValidateModels(IReadOnlyList<ModelStepDefinition> models)
+    {
+        foreach (var model in models)
+        {
+            model.Validate();
+        }
+
+        if (models.Select(m => m.Name).Distinct(StringComparer.Ordinal).Count() != models.Count)
+        {
+            throw new FormatException("Model step names must be unique.");
+        }
+
+        foreach (var kind in models.GroupBy(m => m.AppliesTo))
+        {
+            var columns = kind.SelectMany(m => m.Outputs.SelectMany(o => o.Type == ModelOutputType.ClassProbabilities ? [o.Column, o.Column + "_label"] : new[] { o.Column })).ToList();
+            if (columns.Distinct(StringComparer.Ordinal).Count() != columns.Count)
+            {
+                throw new FormatException($"The {kind.Key.ToString().ToLowerInvariant()} model steps write the same column twice.");
+            }
+        }
     }
 
     /// <summary>The first route whose globs match <paramref name="relativePath"/>, or null.</summary>

@@ -53,7 +53,14 @@ public static class OrleansIngestHostingExtensions
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var path = string.IsNullOrEmpty(worker.VadModelPath) ? SileroVadModel.DefaultModelPath : worker.VadModelPath;
-            return new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
+            var model = new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
+            ModelTelemetry.RecordSession("silero_vad", model.ModelVersion, model.RequestedProvider, model.ActualProvider);
+            if (model.ProviderFallbackReason is { } reason)
+            {
+                ModelLog.ProviderFallback(sp.GetRequiredService<ILogger<SileroVadModel>>(), "silero_vad", model.RequestedProvider, reason);
+            }
+
+            return model;
         });
         services.AddSingleton(sp => new VadBatcher(
             sp.GetRequiredService<SileroVadModel>(),
