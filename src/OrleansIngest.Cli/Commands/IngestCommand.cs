@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Admin.Http;
 using OrleansIngest.Storage.Local;
@@ -74,6 +75,18 @@ internal static class IngestCommand
             await AudioDecoder.CheckToolsAsync(pipeline, host.Services.GetRequiredService<AudioDecoderOptions>(), cancellationToken);
         }
         catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        try
+        {
+            // Load (and check) the pipeline's models now: a model that does not match its declaration is rejected before
+            // any unit is leased, with the reason, instead of leaving the embedded silo's worker unable to take the job.
+            await host.Services.GetRequiredService<ModelCatalog>().LoadAsync(pipeline.Models, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or ArgumentException)
         {
             Console.Error.WriteLine(ex.Message);
             return 2;

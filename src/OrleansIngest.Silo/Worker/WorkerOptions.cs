@@ -41,6 +41,9 @@ public sealed class WorkerOptions
     [RegularExpression("^(auto|cuda|cpu)$", ErrorMessage = "ExecutionProvider is 'auto', 'cuda' or 'cpu'.")]
     public string ExecutionProvider { get; set; } = "cpu";
 
+    /// <summary>Local folder for model files fetched from blob URLs (named by SHA-256); empty means a folder under the temp directory.</summary>
+    public string ModelCacheDirectory { get; set; } = "";
+
     /// <summary>The number of lanes to run.</summary>
     public int EffectiveLanes => Lanes > 0 ? Lanes : Environment.ProcessorCount;
 }
