@@ -137,11 +137,15 @@ public sealed class ModelCatalog(IStorageResolver? storage, ModelCatalogSettings
             throw new InvalidOperationException($"Model step '{definition.Name}' is loaded from a URL, but no storage is configured on this node.");
         }
 
-        var store = storage.GetSource(url);
+        // The store reads by (URI, ETag): list the model's folder to learn the blob's current ETag, in the listing's form.
+        var folder = url[..url.LastIndexOf('/')];
+        var store = storage.GetSource(folder);
+        var name = url[(url.LastIndexOf('/') + 1)..];
+        var located = store.Locate(folder, url);
         SourceObject? blob = null;
-        await foreach (var item in store.ListAsync(url, cancellationToken))
+        await foreach (var item in store.ListAsync(folder, cancellationToken))
         {
-            if (string.Equals(item.Uri.Split('?')[0], url.Split('?')[0], StringComparison.Ordinal))
+            if (located is not null ? string.Equals(item.Uri, located.Uri, StringComparison.Ordinal) : string.Equals(item.RelativePath, name, StringComparison.Ordinal))
             {
                 blob = item;
                 break;

@@ -4,12 +4,13 @@ using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Processing.Synthetic;
 using OrleansIngest.Processing.Tests.Parquet;
+using Xunit.Abstractions;
 
 namespace OrleansIngest.Processing.Tests.Models;
 
 /// <summary>The committed sensor anomaly model, run through the real sensor pipeline on data it was not trained on.</summary>
 [Trait("Category", "Unit")]
-public sealed class SensorAnomalyModelTests : IDisposable
+public sealed class SensorAnomalyModelTests(ITestOutputHelper output) : IDisposable
 {
     // Training used seeds 1 (train) and 2 (validation, 98.6 %); this seed is held out.
     private const int HeldOutSeed = 7;
@@ -32,6 +33,7 @@ public sealed class SensorAnomalyModelTests : IDisposable
         Assert.Equal(labels.Count, rows.Count);
         var correct = rows.Count(r => (string?)r.ModelColumns!["anomaly_class_label"] == labels[r.WindowIndex]);
         var accuracy = correct / (double)rows.Count;
+        output.WriteLine($"held-out accuracy {accuracy:P2} ({correct}/{rows.Count} windows)");
         Assert.True(accuracy >= RequiredAccuracy, $"accuracy {accuracy:P2} on {rows.Count} held-out windows");
         foreach (var label in SensorAnomalyClasses.Labels)
         {
