@@ -134,7 +134,7 @@ public sealed record PipelineDefinition
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
     /// <c>*.csv.gz</c> …) → <c>sensor_windows</c>. The extension only routes a file; its decoder is chosen by
-    /// content. M4A, MP4 and AAC need ffmpeg on the node.
+    /// content. M4A, MP4 and AAC need ffmpeg on the node. Sensor windows run <see cref="SensorAnomalyStep"/>.
     /// </summary>
     public static PipelineDefinition Default { get; } = new()
     {
