@@ -70,6 +70,31 @@ public sealed class ModelStepIngestTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task Ingest_ExecutionProviderOptionIsTheDefaultOfStepsThatNameNone()
+    {
+        var source = GenerateAudio();
+        var output = _temp.Combine("out");
+        var pipeline = WritePipeline(Path.Combine(ModelsFolder, "logmel_embed.onnx"), LogMelEmbedSha256, "mel", "log_mel", withPcmStep: false, provider: "");
+
+        var run = await CliRunner.RunAsync(CliTimeout, "ingest", "--source", source, "--output", output, "--pipeline", pipeline, "--execution-provider", "cuda");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var registry = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "_ingest", "models", "logmel_embed@1.json")));
+        Assert.Equal("cuda", registry.RootElement.GetProperty("requestedProvider").GetString());
+        var actual = registry.RootElement.GetProperty("actualProvider").GetString();
+        Assert.Equal(actual == "cpu", registry.RootElement.GetProperty("fallbackReason").ValueKind == JsonValueKind.String);
+    }
+
+    [Fact]
+    public async Task Ingest_RejectsAnUnknownExecutionProvider()
+    {
+        var run = await CliRunner.RunAsync(CliTimeout, "ingest", "--source", _temp.Path, "--output", _temp.Combine("out"), "--execution-provider", "tpu");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("tpu", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ingest_RejectsAModelWhoseSha256DiffersBeforeAnyWork()
     {
         var source = GenerateAudio();
@@ -129,7 +154,7 @@ public sealed class ModelStepIngestTests(AzuriteFixture azurite) : IClassFixture
         return source;
     }
 
-    private string WritePipeline(string modelPath, string sha256, string inputName, string binding, bool withPcmStep)
+    private string WritePipeline(string modelPath, string sha256, string inputName, string binding, bool withPcmStep, string provider = "auto")
     {
         var pcm = withPcmStep
             ? $"""
@@ -155,7 +180,7 @@ public sealed class ModelStepIngestTests(AzuriteFixture azurite) : IClassFixture
                 path: {modelPath}
                 sha256: "{sha256}"
                 version: "1"
-                provider: auto
+                provider: "{provider}"
                 batchSize: 4
                 inputs: {"{"} {inputName}: {binding} {"}"}
                 outputs:
