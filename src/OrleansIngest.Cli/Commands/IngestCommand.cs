@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Admin.Http;
 using OrleansIngest.Storage.Local;
@@ -26,13 +27,27 @@ internal static class IngestCommand
         var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: audio (WAV, FLAC, MP3, Ogg, M4A) → audio_segments, sensor CSV/JSON Lines (also .gz) → sensor_windows." };
         var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
+        var provider = new Option<string?>("--execution-provider")
+        {
+            Description = "Where models run: auto (CUDA when it loads, else CPU), cuda (falls back to CPU with a warning) or cpu (default).",
+        };
+        provider.AcceptOnlyFromAmong("auto", "cuda", "cpu");
         var summaryJson = new Option<FileInfo?>("--summary-json") { Description = "Also write the end-of-run summary as JSON to this file (counts, audio seconds, wall and CPU time of the job, peak memory)." };
-        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose, summaryJson };
+        var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose, provider, summaryJson };
         shared.AddTo(command, cluster: false);
         shared.AddDashboardTo(command);
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
-            shared.Dashboard(parse), parse.GetValue(summaryJson), cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            // The embedded host reads its configuration from the environment too: the option outranks a value set there.
+            if (parse.GetValue(provider) is { } chosen)
+            {
+                Environment.SetEnvironmentVariable("OrleansIngest__Worker__ExecutionProvider", chosen);
+            }
+
+            return RunAsync(
+                parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
+                shared.Dashboard(parse), parse.GetValue(summaryJson), cancellationToken);
+        });
         return command;
     }
 
@@ -70,6 +85,18 @@ internal static class IngestCommand
             await AudioDecoder.CheckToolsAsync(pipeline, host.Services.GetRequiredService<AudioDecoderOptions>(), cancellationToken);
         }
         catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        try
+        {
+            // Load (and check) the pipeline's models now: a model that does not match its declaration is rejected before
+            // any unit is leased, with the reason, instead of leaving the embedded silo's worker unable to take the job.
+            await host.Services.GetRequiredService<ModelCatalog>().LoadAsync(pipeline.Models, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or ArgumentException)
         {
             Console.Error.WriteLine(ex.Message);
             return 2;

@@ -37,7 +37,12 @@ internal static class SiloCommand
             Description = "Orleans Kubernetes hosting: endpoints, silo name and cluster ids from the pod (POD_NAME, POD_NAMESPACE, POD_IP, labels orleans/clusterId and orleans/serviceId).",
         };
         var dashboardAll = new Option<bool>("--dashboard-all-interfaces") { Description = "Serve the dashboard on every interface, not only 127.0.0.1 (put TLS in front of it)." };
-        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort, dashboardAll, kubernetes };
+        var provider = new Option<string?>("--execution-provider")
+        {
+            Description = "Where models run: auto (CUDA when it loads, else CPU), cuda (falls back to CPU with a warning) or cpu (default).",
+        };
+        provider.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var command = new Command("silo", "Run a silo that joins the cluster through Azure Table clustering.") { siloPort, gatewayPort, advertised, name, lanes, httpPort, dashboardAll, kubernetes, provider };
         shared.AddTo(command, cluster: true);
         shared.AddDashboardTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -59,6 +64,11 @@ internal static class SiloCommand
             if (parse.GetValue(lanes) > 0)
             {
                 builder.Configuration["OrleansIngest:Worker:Lanes"] = parse.GetValue(lanes).ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (parse.GetValue(provider) is { } chosen)
+            {
+                builder.Configuration["OrleansIngest:Worker:ExecutionProvider"] = chosen;
             }
 
             if (shared.Storage(parse) is { } storage)

@@ -14,10 +14,10 @@ namespace OrleansIngest.Processing.Inference;
 public sealed class SileroVadModel : IDisposable, IVadBatchRunner
 {
     /// <summary>Provider name of the CPU execution provider.</summary>
-    public const string CpuProvider = "cpu";
+    public const string CpuProvider = OnnxSessionFactory.CpuProvider;
 
     /// <summary>Provider name of the CUDA execution provider.</summary>
-    public const string CudaProvider = "cuda";
+    public const string CudaProvider = OnnxSessionFactory.CudaProvider;
 
     private const string InputName = "input";
     private const string StateName = "state";
@@ -48,13 +48,7 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(settings.Path);
         ArgumentOutOfRangeException.ThrowIfNegative(settings.IntraOpThreads);
-        var requestedProvider = settings.ExecutionProvider?.Trim().ToLowerInvariant();
-        if (requestedProvider is not (CpuProvider or CudaProvider))
-        {
-            throw new ArgumentException(
-                $"Unknown execution provider '{settings.ExecutionProvider}'; expected '{CpuProvider}' or '{CudaProvider}'.",
-                nameof(settings));
-        }
+        var requestedProvider = OnnxSessionFactory.NormalizeProvider(settings.ExecutionProvider);
 
         if (!File.Exists(settings.Path))
         {
@@ -76,8 +70,8 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         ModelVersion = $"silero_vad@sha256:{sha256[..12]}";
         Path = settings.Path;
         RequestedProvider = requestedProvider;
-        (_session, ActualProvider, ProviderFallbackReason) =
-            CreateSession(modelBytes, settings, requestedProvider, configureSession);
+        var created = OnnxSessionFactory.Create(modelBytes, requestedProvider, settings.IntraOpThreads, configureSession);
+        (_session, ActualProvider, ProviderFallbackReason) = (created.Session, created.ActualProvider, created.FallbackReason);
         try
         {
             ValidateMetadata(_session, settings.Path);
@@ -106,13 +100,13 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
     /// <summary>Lineage tag for output rows, e.g. <c>silero_vad@sha256:1a153a22f450</c>.</summary>
     public string ModelVersion { get; }
 
-    /// <summary>Provider asked for in the settings (<c>cpu</c> or <c>cuda</c>).</summary>
+    /// <summary>Provider asked for in the settings (<c>auto</c>, <c>cuda</c> or <c>cpu</c>).</summary>
     public string RequestedProvider { get; }
 
     /// <summary>Provider the session really runs on; <c>cpu</c> after a CUDA fallback.</summary>
     public string ActualProvider { get; }
 
-    /// <summary>Why CUDA was not used although requested; <see langword="null"/> when no fallback happened.</summary>
+    /// <summary>Why CUDA was not used although requested or tried; <see langword="null"/> when no fallback happened.</summary>
     public string? ProviderFallbackReason { get; }
 
     /// <summary>
@@ -226,60 +220,6 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
     }
 
     private static int StateLength(int batchSize) => SileroVad.StateLayers * batchSize * SileroVad.StateWidth;
-
-    private static (InferenceSession Session, string Provider, string? FallbackReason) CreateSession(
-        byte[] modelBytes,
-        OnnxModelSettings settings,
-        string requestedProvider,
-        Action<SessionOptions>? configureSession)
-    {
-        string? fallbackReason = null;
-        if (requestedProvider == CudaProvider)
-        {
-            if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
-            {
-                fallbackReason = "this ONNX Runtime build has no CUDA execution provider";
-            }
-            else
-            {
-                // The CUDA provider loads CUDA/cuDNN lazily; missing libraries surface here, not at startup.
-                try
-                {
-                    using var cudaOptions = CreateSessionOptions(settings, configureSession);
-                    cudaOptions.AppendExecutionProvider_CUDA(0);
-                    return (new InferenceSession(modelBytes, cudaOptions), CudaProvider, null);
-                }
-                catch (OnnxRuntimeException ex)
-                {
-                    fallbackReason = $"the CUDA execution provider failed to load: {ex.Message}";
-                }
-            }
-        }
-
-        using var options = CreateSessionOptions(settings, configureSession);
-        return (new InferenceSession(modelBytes, options), CpuProvider, fallbackReason);
-    }
-
-    private static SessionOptions CreateSessionOptions(OnnxModelSettings settings, Action<SessionOptions>? configureSession)
-    {
-        var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = settings.IntraOpThreads,
-            InterOpNumThreads = 1,
-        };
-        try
-        {
-            configureSession?.Invoke(options);
-            return options;
-        }
-        catch
-        {
-            options.Dispose();
-            throw;
-        }
-    }
 
     private static void ValidateMetadata(InferenceSession session, string path)
     {

@@ -47,7 +47,7 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
 
     public override ParquetSchema Schema => TableSchema;
 
-    protected override IEnumerable<DataField> FloatListElements => [LogMelElement];
+    protected internal override IEnumerable<DataField> FloatListElements => [LogMelElement];
 
     public override void Validate(AudioSegmentRow row)
     {

@@ -56,7 +56,7 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
 
     public override ParquetSchema Schema => TableSchema;
 
-    protected override IEnumerable<DataField> FloatListElements => [MeanElement, StdElement, MinElement, MaxElement, SlopeElement];
+    protected internal override IEnumerable<DataField> FloatListElements => [MeanElement, StdElement, MinElement, MaxElement, SlopeElement];
 
     public override void Validate(SensorWindowRow row)
     {

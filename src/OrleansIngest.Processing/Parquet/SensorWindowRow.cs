@@ -60,4 +60,10 @@ public sealed record SensorWindowRow
 
     /// <summary><c>ingested_at</c> (timestamp, UTC-adjusted, microseconds): when the row was made.</summary>
     public required DateTimeOffset IngestedAt { get; init; }
+
+    /// <summary>
+    /// Values of the pipeline's model columns by column name (see <see cref="ModelColumn"/>), written after the built-in
+    /// columns; <see langword="null"/> or a missing name is written as null.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? ModelColumns { get; init; }
 }

@@ -76,19 +76,34 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ArgumentException">The settings are invalid.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="TRow"/> is not a table row.</exception>
+    public static Task<TableFileWriter<TRow>> CreateAsync(
+        Stream output,
+        ParquetOutputSettings settings,
+        CancellationToken cancellationToken = default) =>
+        CreateAsync(output, settings, [], cancellationToken);
+
+    /// <summary>Starts a file whose schema is the table's built-in columns followed by <paramref name="modelColumns"/>.</summary>
+    /// <param name="output">A writable stream; it need not be seekable and is never closed by the writer.</param>
+    /// <param name="settings">Row group size and compression.</param>
+    /// <param name="modelColumns">Columns of the pipeline's model steps for this table (see <see cref="ModelColumn"/>).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ArgumentException">The settings are invalid, or a model column clashes with another column.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="TRow"/> is not a table row.</exception>
     public static async Task<TableFileWriter<TRow>> CreateAsync(
         Stream output,
         ParquetOutputSettings settings,
+        IReadOnlyList<ModelColumn> modelColumns,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(modelColumns);
         if (!output.CanWrite)
         {
             throw new ArgumentException("The output stream is not writable.", nameof(output));
         }
 
-        var layout = TableLayouts.For<TRow>();
+        var layout = TableLayouts.For<TRow>(modelColumns);
         var options = layout.CreateOptions(settings);
         var counting = new CountingWriteStream(output);
         var writer = await ParquetWriter.CreateAsync(layout.Schema, counting, options, append: false, cancellationToken);

@@ -11,7 +11,7 @@ internal abstract class TableLayout<TRow>
     public abstract ParquetSchema Schema { get; }
 
     /// <summary>Element fields of float/double lists, which may be written BYTE_STREAM_SPLIT.</summary>
-    protected abstract IEnumerable<DataField> FloatListElements { get; }
+    protected internal abstract IEnumerable<DataField> FloatListElements { get; }
 
     /// <summary>Throws <see cref="ArgumentException"/> when a row breaks the table's contract.</summary>
     public abstract void Validate(TRow row);
@@ -63,6 +63,20 @@ internal abstract class TableLayout<TRow>
 /// <summary>Resolves the layout of a row type.</summary>
 internal static class TableLayouts
 {
+    /// <summary>The layout of <typeparamref name="TRow"/>, grown by <paramref name="modelColumns"/> when there are any.</summary>
+    public static TableLayout<TRow> For<TRow>(IReadOnlyList<ModelColumn> modelColumns)
+    {
+        var layout = For<TRow>();
+        if (modelColumns.Count == 0)
+        {
+            return layout;
+        }
+
+        return typeof(TRow) == typeof(AudioSegmentRow)
+            ? (TableLayout<TRow>)(object)new ModelColumnsLayout<AudioSegmentRow>(AudioSegmentLayout.Instance, modelColumns, static r => r.ModelColumns)
+            : (TableLayout<TRow>)(object)new ModelColumnsLayout<SensorWindowRow>(SensorWindowLayout.Instance, modelColumns, static r => r.ModelColumns);
+    }
+
     public static TableLayout<TRow> For<TRow>()
     {
         if (typeof(TRow) == typeof(AudioSegmentRow))

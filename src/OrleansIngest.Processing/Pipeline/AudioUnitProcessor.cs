@@ -13,13 +13,25 @@ namespace OrleansIngest.Processing.Pipeline;
 /// one <see cref="AudioSegmentRow"/> per segment. Several segments are in flight at once so the shared
 /// <see cref="VadBatcher"/> batches them with segments of other units. Not thread-safe: one per worker lane.
 /// </summary>
+/// <remarks>
+/// With audio model steps (<paramref name="models"/>), rows are collected up to the steps' batch size, run through the
+/// steps together and then handed on; <c>model_versions</c> then also lists the steps.
+/// </remarks>
 public sealed class AudioUnitProcessor(
-    VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8, AudioDecoderOptions? decoderOptions = null)
+    VadBatcher vad,
+    string modelVersions,
+    TimeProvider timeProvider,
+    int maxSegmentsInFlight = 8,
+    AudioDecoderOptions? decoderOptions = null,
+    ModelSteps? models = null)
 {
     /// <summary>Sample rate of every segment.</summary>
     public const int SampleRate = 16_000;
 
     private readonly WhisperLogMel _logMel = new();
+    private readonly ModelStepRunner _models = new(models ?? ModelSteps.None, RouteKind.Audio);
+    private readonly List<(AudioSegmentRow Row, ModelStepRunner.AudioRowInputs Inputs)> _pending = [];
+    private readonly string _modelVersions = models is { Audio.Count: > 0 } ? $"{modelVersions};{models.LineageFor(RouteKind.Audio)}" : modelVersions;
 
     /// <summary>Processes one unit, handing rows to <paramref name="sink"/> in segment order.</summary>
     public async Task<UnitStats> ProcessAsync(
@@ -82,9 +94,12 @@ public sealed class AudioUnitProcessor(
                 await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
                 rows++;
             }
+
+            await FlushModelsAsync(sink);
         }
         finally
         {
+            _pending.Clear();
             // On failure, let in-flight VAD work finish before its buffers go back to the pool.
             while (inFlight.TryDequeue(out var pending))
             {
@@ -107,9 +122,14 @@ public sealed class AudioUnitProcessor(
     private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink)
     {
         VadResult vadResult;
+        float[]? pcm = null;
         try
         {
             vadResult = await pending.Vad;
+            if (_models.NeedsPcm)
+            {
+                pcm = pending.Buffer.AsSpan(0, pending.Samples).ToArray();
+            }
         }
         finally
         {
@@ -117,8 +137,7 @@ public sealed class AudioUnitProcessor(
         }
 
         var start = pending.StartSample / (double)SampleRate;
-        using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
-        await sink(new AudioSegmentRow
+        var row = new AudioSegmentRow
         {
             SegmentId = $"{unit.UnitId}-{pending.Index:D6}",
             SourceUri = unit.SourceUri,
@@ -135,9 +154,38 @@ public sealed class AudioUnitProcessor(
             SpeechProbMean = vadResult.SpeechProbMean,
             SpeechRatio = vadResult.SpeechRatio,
             PipelineVersion = context.PipelineVersion,
-            ModelVersions = modelVersions,
+            ModelVersions = _modelVersions,
             IngestedAt = timeProvider.GetUtcNow(),
-        });
+        };
+        if (!_models.HasSteps)
+        {
+            using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
+            await sink(row);
+            return;
+        }
+
+        _pending.Add((row, _models.ForAudio(pcm, pending.LogMel, pending.Frames)));
+        if (_pending.Count >= _models.BatchRows)
+        {
+            await FlushModelsAsync(sink);
+        }
+    }
+
+    private async Task FlushModelsAsync(Func<AudioSegmentRow, ValueTask> sink)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var values = _models.RunAudio([.. _pending.Select(p => p.Inputs)]);
+        using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            await sink(_pending[i].Row with { ModelColumns = values[i] });
+        }
+
+        _pending.Clear();
     }
 
     private static async ValueTask<int> FillAsync(IAudioSource source, Memory<float> destination, CancellationToken cancellationToken)

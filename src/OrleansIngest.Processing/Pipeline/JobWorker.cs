@@ -31,8 +31,9 @@ public sealed class JobWorker
     private readonly PipelineContext _context;
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
+    private readonly ModelSteps _models;
 
-    /// <summary>Creates a worker for one job on this silo.</summary>
+    /// <summary>Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps.</summary>
     public JobWorker(
         IJobCoordinator coordinator,
         IStorageResolver storage,
@@ -43,7 +44,8 @@ public sealed class JobWorker
         string sourceRoot,
         string outputRoot,
         PipelineContext context,
-        AudioDecoderOptions? decoderOptions = null)
+        AudioDecoderOptions? decoderOptions = null,
+        ModelSteps? models = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -55,9 +57,9 @@ public sealed class JobWorker
         _outputRoot = outputRoot;
         _context = context;
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
+        _models = models ?? ModelSteps.None;
         _source = storage.GetSource(sourceRoot);
     }
-
 
     /// <summary>Runs all lanes until the job has no pending unit for this silo.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
@@ -72,8 +74,8 @@ public sealed class JobWorker
     {
         private const int MaxCommitAttempts = 5;
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
-        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions);
-        private readonly SensorUnitProcessor _sensor = new(worker._timeProvider);
+        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._models);
+        private readonly SensorUnitProcessor _sensor = new(worker._timeProvider, worker._models);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
 
         public async Task RunAsync(CancellationToken cancellationToken)
@@ -180,8 +182,8 @@ public sealed class JobWorker
             var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
             var stream = await store.CreateStagedFileAsync(name, cancellationToken);
             OpenFile file = unit.Kind == RouteKind.Audio
-                ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow())
-                : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow());
+                ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, worker._models.ColumnsFor(RouteKind.Audio), cancellationToken), worker._timeProvider.GetUtcNow())
+                : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, worker._models.ColumnsFor(RouteKind.Sensor), cancellationToken), worker._timeProvider.GetUtcNow());
             _files[unit.Table] = file;
             return file;
         }

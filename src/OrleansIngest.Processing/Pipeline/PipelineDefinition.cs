@@ -101,11 +101,40 @@ public sealed record PipelineDefinition
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
 
+    /// <summary>Model steps, run on each row of their kind after its built-in features; their outputs become extra columns.</summary>
+    public IReadOnlyList<ModelStepDefinition> Models { get; init; } = [];
+
+    /// <summary>
+    /// The sensor anomaly model step of the default pipeline: <c>models/sensor_anomaly.onnx</c> (trained by
+    /// <c>tools/sensor-model</c>) on the <c>temperature, humidity, voc, co2</c> channels of each window →
+    /// <c>anomaly_class</c> (probabilities of normal, drift, spike, stuck), <c>anomaly_class_label</c> and
+    /// <c>anomaly_score</c> (1 − P(normal)). Windows without those four channels get null model columns.
+    /// </summary>
+    public static ModelStepDefinition SensorAnomalyStep { get; } = new()
+    {
+        Name = "sensor_anomaly",
+        AppliesTo = ModelAppliesTo.Sensor,
+        Path = "models/sensor_anomaly.onnx",
+        Sha256 = SensorAnomalySha256,
+        Version = "1",
+        BatchSize = 64,
+        Inputs = new Dictionary<string, string> { ["x"] = ModelBindings.SensorWindowMatrix },
+        Channels = ["temperature", "humidity", "voc", "co2"],
+        Outputs =
+        [
+            new ModelOutputDefinition { Tensor = "probabilities", Column = "anomaly_class", Type = ModelOutputType.ClassProbabilities, Labels = ["normal", "drift", "spike", "stuck"] },
+            new ModelOutputDefinition { Tensor = "anomaly_score", Column = "anomaly_score", Type = ModelOutputType.Float },
+        ],
+    };
+
+    /// <summary>SHA-256 of the committed <c>models/sensor_anomaly.onnx</c>.</summary>
+    public const string SensorAnomalySha256 = "0161c32e1ae0be674a86295900b560f24ebcc39ee4a13512568dd28bb2d8e43e";
+
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
     /// <c>*.csv.gz</c> …) → <c>sensor_windows</c>. The extension only routes a file; its decoder is chosen by
-    /// content. M4A, MP4 and AAC need ffmpeg on the node.
+    /// content. M4A, MP4 and AAC need ffmpeg on the node. Sensor windows run <see cref="SensorAnomalyStep"/>.
     /// </summary>
     public static PipelineDefinition Default { get; } = new()
     {
@@ -119,6 +148,7 @@ public sealed record PipelineDefinition
             },
             new RouteDefinition { Match = ["**/*.csv", "**/*.jsonl", "**/*.ndjson", "**/*.csv.gz", "**/*.jsonl.gz", "**/*.ndjson.gz"], Table = "sensor_windows", Kind = RouteKind.Sensor },
         ],
+        Models = [SensorAnomalyStep],
     };
 
     /// <summary>
@@ -202,7 +232,31 @@ public sealed record PipelineDefinition
             throw new FormatException("output.targetFileBytes must be ≥ 1024 and output.rowGroupRows ≥ 1.");
         }
 
+        ValidateModels(definition.Models);
+
         return definition;
+    }
+
+    private static void ValidateModels(IReadOnlyList<ModelStepDefinition> models)
+    {
+        foreach (var model in models)
+        {
+            model.Validate();
+        }
+
+        if (models.Select(m => m.Name).Distinct(StringComparer.Ordinal).Count() != models.Count)
+        {
+            throw new FormatException("Model step names must be unique.");
+        }
+
+        foreach (var kind in models.GroupBy(m => m.AppliesTo))
+        {
+            var columns = kind.SelectMany(m => m.Outputs.SelectMany(o => o.Type == ModelOutputType.ClassProbabilities ? [o.Column, o.Column + "_label"] : new[] { o.Column })).ToList();
+            if (columns.Distinct(StringComparer.Ordinal).Count() != columns.Count)
+            {
+                throw new FormatException($"The {kind.Key.ToString().ToLowerInvariant()} model steps write the same column twice.");
+            }
+        }
     }
 
     /// <summary>The first route whose globs match <paramref name="relativePath"/>, or null.</summary>

@@ -1,15 +1,22 @@
 using System.Diagnostics;
 using System.Globalization;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Processing.Sensors;
 
 namespace OrleansIngest.Processing.Pipeline;
 
-/// <summary>Sensor unit: CSV or JSON Lines (plain or gzip, told apart by content, see <see cref="SensorFileReader"/>) → 10 s windows → per-channel statistics → one <see cref="SensorWindowRow"/> per window.</summary>
-public sealed class SensorUnitProcessor(TimeProvider timeProvider)
+/// <summary>
+/// Sensor unit: CSV or JSON Lines (plain or gzip, told apart by content, see <see cref="SensorFileReader"/>) → 10 s windows →
+/// per-channel statistics → the pipeline's sensor model steps (batched over the unit's windows) → one
+/// <see cref="SensorWindowRow"/> per window. Not thread-safe: one per worker lane.
+/// </summary>
+public sealed class SensorUnitProcessor(TimeProvider timeProvider, ModelSteps? models = null)
 {
+    private readonly ModelStepRunner _models = new(models ?? ModelSteps.None, RouteKind.Sensor);
+
     /// <summary>Processes one unit. The source is opened once per pass (twice when its rows are unsorted).</summary>
     public async Task<UnitStats> ProcessAsync(
         LeasedUnit unit,
@@ -30,13 +37,26 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
         // the unit records the two stages' sums once (write = time in the sink, decode = the rest).
         var started = Stopwatch.GetTimestamp();
         var writing = TimeSpan.Zero;
+        var pending = new List<SensorWindowRow>();
+        async ValueTask FlushAsync()
+        {
+            var values = _models.RunSensor(pending);
+            var sinkStarted = Stopwatch.GetTimestamp();
+            for (var i = 0; i < pending.Count; i++)
+            {
+                await sink(pending[i] with { ModelColumns = values[i] });
+            }
+
+            writing += Stopwatch.GetElapsedTime(sinkStarted);
+            pending.Clear();
+        }
+
         await foreach (var window in SensorFileReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
         {
             first = first is null || window.Start < first ? window.Start : first;
             last = last is null || window.End > last ? window.End : last;
             var sensor = window.SensorId is null ? "" : "-" + window.SensorId;
-            var sinkStarted = Stopwatch.GetTimestamp();
-            await sink(new SensorWindowRow
+            var row = new SensorWindowRow
             {
                 WindowId = string.Create(CultureInfo.InvariantCulture, $"{unit.UnitId}{sensor}-{window.WindowIndex:D6}"),
                 SourceUri = unit.SourceUri,
@@ -55,9 +75,26 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider)
                 NullCounts = window.NullCounts,
                 PipelineVersion = context.PipelineVersion,
                 IngestedAt = timeProvider.GetUtcNow(),
-            });
-            writing += Stopwatch.GetElapsedTime(sinkStarted);
+            };
             rows++;
+            if (!_models.HasSteps)
+            {
+                var sinkStarted = Stopwatch.GetTimestamp();
+                await sink(row);
+                writing += Stopwatch.GetElapsedTime(sinkStarted);
+                continue;
+            }
+
+            pending.Add(row);
+            if (pending.Count >= _models.BatchRows)
+            {
+                await FlushAsync();
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            await FlushAsync();
         }
 
         PipelineTelemetry.RecordStage(PipelineTelemetry.DecodeStage, Stopwatch.GetElapsedTime(started) - writing);

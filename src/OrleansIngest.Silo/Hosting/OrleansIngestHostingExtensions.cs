@@ -42,18 +42,33 @@ public static class OrleansIngestHostingExtensions
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.ChaosFaultRate,
             sp.GetRequiredService<ILogger<ChaosStorageFaults>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ChaosStorageFaults>());
-        services.AddSingleton<IStorageResolver>(sp =>
+        services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var settings = new AzureStorageSettings(storage.ConnectionString, storage.SasToken, storage.UseDefaultAzureCredential);
-            return new StorageResolver(new AzureBlobClientFactory(settings, sp.GetRequiredService<ChaosStorageFaults>().ClientOptions()));
+            return new AzureBlobClientFactory(settings, sp.GetRequiredService<ChaosStorageFaults>().ClientOptions());
         });
+        services.AddSingleton<IStorageResolver>(sp => new StorageResolver(sp.GetRequiredService<AzureBlobClientFactory>()));
+        services.AddSingleton(sp =>
+        {
+            var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var cache = string.IsNullOrEmpty(worker.ModelCacheDirectory) ? Path.Combine(Path.GetTempPath(), "orleans-ingest", "models") : worker.ModelCacheDirectory;
+            return new ModelCatalog(sp.GetRequiredService<IStorageResolver>(), new ModelCatalogSettings(cache, worker.ExecutionProvider, worker.VadIntraOpThreads));
+        });
+        services.AddSingleton<IModelRegistry, OutputModelRegistry>();
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var path = string.IsNullOrEmpty(worker.VadModelPath) ? SileroVadModel.DefaultModelPath : worker.VadModelPath;
-            return new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
+            var model = new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
+            ModelTelemetry.RecordSession("silero_vad", model.ModelVersion, model.RequestedProvider, model.ActualProvider);
+            if (model.ProviderFallbackReason is { } reason)
+            {
+                ModelLog.ProviderFallback(sp.GetRequiredService<ILogger<SileroVadModel>>(), "silero_vad", model.RequestedProvider, reason);
+            }
+
+            return model;
         });
         services.AddSingleton(sp => new VadBatcher(
             sp.GetRequiredService<SileroVadModel>(),

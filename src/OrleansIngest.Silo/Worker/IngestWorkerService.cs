@@ -18,6 +18,8 @@ public sealed class IngestWorkerService(
     IStorageResolver storage,
     VadBatcher vad,
     SileroVadModel vadModel,
+    ModelCatalog models,
+    IModelRegistry modelRegistry,
     TimeProvider timeProvider,
     IOptions<WorkerOptions> options,
     AudioDecoderOptions decoderOptions,
@@ -25,6 +27,9 @@ public sealed class IngestWorkerService(
     WorkerActivity activity,
     ILogger<IngestWorkerService> logger) : BackgroundService
 {
+    // (output root, model lineage) pairs already in that output's registry, so each is written once per silo run.
+    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -72,6 +77,49 @@ public sealed class IngestWorkerService(
         }
     }
 
+    // A model that does not match its declaration (or cannot be fetched) here leaves the job to other silos rather than
+    // failing its units, as a missing tool does.
+    private async Task<ModelSteps?> LoadModelsAsync(string jobId, PipelineDefinition pipeline, string outputRoot, CancellationToken cancellationToken)
+    {
+        ModelSteps steps;
+        try
+        {
+            steps = await models.LoadAsync(pipeline.Models, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or ArgumentException)
+        {
+            ModelLog.ModelsRejected(logger, jobId, ex);
+            return null;
+        }
+
+        foreach (var step in steps.All)
+        {
+            if (!_registered.Add($"{outputRoot}|{step.LineageVersion}"))
+            {
+                continue;
+            }
+
+            ModelTelemetry.RecordSession(step.Definition.Name, step.LineageVersion, step.RequestedProvider, step.ActualProvider);
+            ModelLog.Loaded(logger, step.Definition.Name, step.Sha256, step.Source, step.ActualProvider);
+            if (step.ProviderFallbackReason is { } reason)
+            {
+                ModelLog.ProviderFallback(logger, step.Definition.Name, step.RequestedProvider, reason);
+            }
+
+            try
+            {
+                await modelRegistry.RegisterAsync(outputRoot, ModelRegistration.From(step, silo.Name, timeProvider.GetUtcNow()), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+            {
+                _registered.Remove($"{outputRoot}|{step.LineageVersion}");
+                ModelLog.RegistryFailed(logger, step.Definition.Name, outputRoot, ex);
+            }
+        }
+
+        return steps;
+    }
+
     private async Task RunJobAsync(string jobId, WorkerOptions settings, CancellationToken cancellationToken)
     {
         var job = grains.GetGrain<IIngestJobGrain>(jobId);
@@ -86,12 +134,17 @@ public sealed class IngestWorkerService(
             return;
         }
 
+        if (await LoadModelsAsync(jobId, pipeline, work.Spec.OutputRoot, cancellationToken) is not { } steps)
+        {
+            return;
+        }
+
         var writer = silo.Name;
         var context = new PipelineContext(pipeline, work.Spec.PipelineVersion, writer);
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions);
+            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).

@@ -12,6 +12,7 @@ public sealed class SiloReporter(
     WorkerActivity activity,
     ILocalSiloDetails silo,
     SileroVadModel vadModel,
+    ModelCatalog models,
     IOptions<WorkerOptions> options,
     TimeProvider timeProvider,
     ILogger<SiloReporter> logger) : BackgroundService
@@ -27,7 +28,7 @@ public sealed class SiloReporter(
             try
             {
                 await metrics.ReportAsync(new SiloReport(
-                    silo.Name, silo.SiloAddress.Endpoint.ToString(), Environment.ProcessorCount, options.Value.EffectiveLanes, vadModel.ActualProvider,
+                    silo.Name, silo.SiloAddress.Endpoint.ToString(), Environment.ProcessorCount, options.Value.EffectiveLanes, Providers(),
                     activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled, activity.StartedAt, timeProvider.GetUtcNow()));
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
@@ -45,6 +46,19 @@ public sealed class SiloReporter(
             }
         }
     }
+
+    /// <summary>
+    /// Where each model really runs, e.g. <c>silero_vad=cpu; sensor_anomaly=cpu</c>; a CUDA request that fell back shows
+    /// as <c>cpu (cuda fallback)</c>.
+    /// </summary>
+    internal string Providers() =>
+        string.Join("; ", new[] { Describe("silero_vad", vadModel.ActualProvider, vadModel.ProviderFallbackReason) }
+            .Concat(models.Loaded.Select(s => s.Definition.Name).Distinct(StringComparer.Ordinal)
+                .Select(name => models.Loaded.First(s => s.Definition.Name == name))
+                .Select(s => Describe(s.Definition.Name, s.ActualProvider, s.ProviderFallbackReason))));
+
+    private static string Describe(string model, string provider, string? fallbackReason) =>
+        fallbackReason is null ? $"{model}={provider}" : $"{model}={provider} (cuda fallback)";
 }
 
 /// <summary>Silo reporter log messages (event ids 3050–3059).</summary>

@@ -34,9 +34,15 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Where the VAD model runs: <c>cpu</c>, or <c>cuda</c> on a GPU node (falls back to CPU when CUDA cannot load).</summary>
-    [RegularExpression("^(cpu|cuda)$", ErrorMessage = "ExecutionProvider is 'cpu' or 'cuda'.")]
+    /// <summary>
+    /// Where the models run unless a model step asks otherwise: <c>cpu</c>, <c>cuda</c> on a GPU node, or <c>auto</c>
+    /// (CUDA when it loads, CPU otherwise). CUDA falls back to CPU with a logged warning when its libraries are missing.
+    /// </summary>
+    [RegularExpression("^(auto|cuda|cpu)$", ErrorMessage = "ExecutionProvider is 'auto', 'cuda' or 'cpu'.")]
     public string ExecutionProvider { get; set; } = "cpu";
+
+    /// <summary>Local folder for model files fetched from blob URLs (named by SHA-256); empty means a folder under the temp directory.</summary>
+    public string ModelCacheDirectory { get; set; } = "";
 
     /// <summary>The number of lanes to run.</summary>
     public int EffectiveLanes => Lanes > 0 ? Lanes : Environment.ProcessorCount;

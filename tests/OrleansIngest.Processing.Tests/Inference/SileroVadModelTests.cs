@@ -75,6 +75,15 @@ public sealed class SileroVadModelTests(SileroVadModelFixture fixture)
     }
 
     [Fact]
+    public void SileroVadModel_AutoReportsTheProviderItRunsOnAndWhyNotCuda()
+    {
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath, ExecutionProvider: "auto"));
+
+        Assert.Equal("auto", model.RequestedProvider);
+        Assert.Equal(model.ActualProvider == "cpu", model.ProviderFallbackReason is not null);
+    }
+
+    [Fact]
     public void SileroVadModel_CudaRequestFallsBackToCpuWithAReasonWhenCudaIsUnavailable()
     {
         var cudaInBuild = OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
