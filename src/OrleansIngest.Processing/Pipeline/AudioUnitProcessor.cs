@@ -11,10 +11,12 @@ namespace OrleansIngest.Processing.Pipeline;
 /// <summary>
 /// Audio unit: decode (streaming; the format is detected by content, see <see cref="AudioDecoder"/>) → mono 16 kHz → fixed-length segments → Whisper log-mel and Silero VAD →
 /// one <see cref="AudioSegmentRow"/> per segment. Several segments are in flight at once so the shared
-/// <see cref="VadBatcher"/> batches them with segments of other units. Not thread-safe: one per worker lane.
+/// <see cref="VadBatcher"/> batches them with segments of other units (and, when given, the
+/// <see cref="OnnxLogMelBatcher"/> their log-mels). Not thread-safe: one per worker lane.
 /// </summary>
 public sealed class AudioUnitProcessor(
-    VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8, AudioDecoderOptions? decoderOptions = null)
+    VadBatcher vad, string modelVersions, TimeProvider timeProvider, int maxSegmentsInFlight = 8, AudioDecoderOptions? decoderOptions = null,
+    OnnxLogMelBatcher? onnxLogMel = null)
 {
     /// <summary>Sample rate of every segment.</summary>
     public const int SampleRate = 16_000;
@@ -58,12 +60,20 @@ public sealed class AudioUnitProcessor(
                 var segment = buffer.AsMemory(0, count);
                 var frames = WhisperLogMel.FrameCount(count);
                 var logMel = new float[WhisperLogMel.MelBands * frames];
-                using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                var logMelDone = Task.CompletedTask;
+                if (onnxLogMel is null)
                 {
-                    _logMel.Compute(segment.Span, logMel);
+                    using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                    {
+                        _logMel.Compute(segment.Span, logMel);
+                    }
+                }
+                else
+                {
+                    logMelDone = onnxLogMel.ComputeAsync(segment, logMel, cancellationToken);
                 }
 
-                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken)));
+                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, logMelDone, vad.AnalyzeAsync(segment, cancellationToken)));
                 samplesBefore += count;
                 if (inFlight.Count >= maxSegmentsInFlight)
                 {
@@ -88,13 +98,16 @@ public sealed class AudioUnitProcessor(
             // On failure, let in-flight VAD work finish before its buffers go back to the pool.
             while (inFlight.TryDequeue(out var pending))
             {
-                try
+                foreach (var work in new[] { pending.LogMelDone, pending.Vad })
                 {
-                    await pending.Vad;
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-                {
-                    // The unit already failed; this result is not needed.
+                    try
+                    {
+                        await work;
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or ObjectDisposedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                    {
+                        // The unit already failed; this result is not needed.
+                    }
                 }
 
                 ArrayPool<float>.Shared.Return(pending.Buffer);
@@ -109,6 +122,7 @@ public sealed class AudioUnitProcessor(
         VadResult vadResult;
         try
         {
+            await pending.LogMelDone;
             vadResult = await pending.Vad;
         }
         finally
@@ -157,5 +171,5 @@ public sealed class AudioUnitProcessor(
         return filled;
     }
 
-    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task<VadResult> Vad);
+    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task LogMelDone, Task<VadResult> Vad);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using OrleansIngest.Processing.Commit;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -31,6 +32,7 @@ public sealed class JobWorker
     private readonly PipelineContext _context;
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
+    private readonly OnnxLogMelBatcher? _onnxLogMel;
 
     /// <summary>Creates a worker for one job on this silo.</summary>
     public JobWorker(
@@ -43,7 +45,8 @@ public sealed class JobWorker
         string sourceRoot,
         string outputRoot,
         PipelineContext context,
-        AudioDecoderOptions? decoderOptions = null)
+        AudioDecoderOptions? decoderOptions = null,
+        OnnxLogMelBatcher? onnxLogMel = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -55,6 +58,7 @@ public sealed class JobWorker
         _outputRoot = outputRoot;
         _context = context;
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
+        _onnxLogMel = onnxLogMel;
         _source = storage.GetSource(sourceRoot);
     }
 
@@ -72,7 +76,7 @@ public sealed class JobWorker
     {
         private const int MaxCommitAttempts = 5;
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
-        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions);
+        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._onnxLogMel);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
 

@@ -13,6 +13,7 @@ public sealed class SiloReporter(
     ILocalSiloDetails silo,
     SileroVadModel vadModel,
     IOptions<WorkerOptions> options,
+    SiloCapacity capacity,
     TimeProvider timeProvider,
     ILogger<SiloReporter> logger) : BackgroundService
 {
@@ -27,8 +28,9 @@ public sealed class SiloReporter(
             try
             {
                 await metrics.ReportAsync(new SiloReport(
-                    silo.Name, silo.SiloAddress.Endpoint.ToString(), Environment.ProcessorCount, options.Value.EffectiveLanes, vadModel.ActualProvider,
-                    activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled, activity.StartedAt, timeProvider.GetUtcNow()));
+                    silo.Name, silo.SiloAddress.Endpoint.ToString(), capacity.Cores, SiloCapacityDetector.WeightedLanes(options.Value.EffectiveLanes, capacity),
+                    vadModel.ActualProvider, activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled,
+                    activity.StartedAt, timeProvider.GetUtcNow(), capacity));
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {
