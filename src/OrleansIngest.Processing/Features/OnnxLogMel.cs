@@ -146,7 +146,10 @@ public sealed class OnnxLogMel : IDisposable
         };
         if (provider == "cuda")
         {
-            options.AppendExecutionProvider_CUDA(0);
+            // TF32 convolutions keep 10 mantissa bits: enough to move a log-mel value by about 1e-4, the whole tolerance.
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string>(StringComparer.Ordinal) { ["device_id"] = "0", ["use_tf32"] = "0" });
+            options.AppendExecutionProvider_CUDA(cuda);
         }
 
         return new InferenceSession(model, options);
