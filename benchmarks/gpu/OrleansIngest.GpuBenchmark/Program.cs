@@ -48,10 +48,12 @@ foreach (var segment in segments.Take(Math.Max(settings.CheckSegments, 4)))
 rows.Add(("log-mel", "managed, 1 CPU core", Math.Min(settings.Segments, Math.Max(settings.CheckSegments, 4)) * 30 / managedClock.Elapsed.TotalSeconds, "core", "reference"));
 
 // Log-mel, ONNX on the provider through the batcher, as the pipeline runs it.
-OnnxLogMel onnx;
+// As a GPU silo runs it: two instances double-buffer (one batch uploads while the other computes).
+var logMelSettings = new OnnxLogMelSettings(MaxBatch: settings.Batch, ExecutionProvider: settings.Provider, IntraOpThreads: settings.Provider == "cpu" ? 1 : 0);
+OnnxLogMel[] onnx;
 try
 {
-    onnx = new OnnxLogMel(new OnnxLogMelSettings(MaxBatch: settings.Batch, ExecutionProvider: settings.Provider, IntraOpThreads: settings.Provider == "cpu" ? 1 : 0));
+    onnx = settings.Provider == "cpu" ? [new OnnxLogMel(logMelSettings)] : [new OnnxLogMel(logMelSettings), new OnnxLogMel(logMelSettings)];
 }
 catch (OnnxRuntimeException ex)
 {

@@ -7,42 +7,62 @@ namespace OrleansIngest.Processing.Features;
 /// Batches log-mel requests of concurrent callers into <see cref="OnnxLogMel"/> runs of up to
 /// <see cref="OnnxLogMelSettings.MaxBatch"/> segments. Callers (the decoding lanes) keep decoding the next
 /// segments while a batch runs, so decode overlaps compute; whatever queued during a run forms the next batch.
+/// With two or more <see cref="OnnxLogMel"/> instances (each with its own pinned buffers), the next batch is
+/// padded into its buffers, uploaded and started while the previous one computes and copies back: double buffering.
 /// Each result equals <see cref="OnnxLogMel.Compute"/> of that segment alone.
 /// </summary>
 /// <remarks>
 /// Memory is bounded: at most <c>maxPending</c> requests wait (each references, not copies, its caller's
-/// samples and destination); further callers wait in <see cref="ComputeAsync"/>. The model is owned and disposed
+/// samples and destination); further callers wait in <see cref="ComputeAsync"/>. The models are owned and disposed
 /// with the batcher.
 /// </remarks>
 public sealed class OnnxLogMelBatcher : IAsyncDisposable
 {
-    private readonly OnnxLogMel _logMel;
     private readonly Channel<Request> _pending;
-    private readonly List<Request> _batch;
-    private readonly List<ReadOnlyMemory<float>> _segments;
-    private readonly List<Memory<float>> _destinations;
+    private readonly Channel<Runner> _idle;
+    private readonly Runner[] _runners;
     private readonly Task _loop;
     private int _disposed;
 
     /// <summary>Starts the batching loop over <paramref name="logMel"/>, which the batcher then owns.</summary>
     /// <param name="logMel">The model to run.</param>
-    /// <param name="maxPending">Requests that may wait for the next batch (at least the batch size).</param>
+    /// <param name="maxPending">Requests that may wait for the next batch (at least twice the batch size).</param>
     public OnnxLogMelBatcher(OnnxLogMel logMel, int maxPending = 0)
+        : this([logMel], maxPending)
     {
-        ArgumentNullException.ThrowIfNull(logMel);
+    }
+
+    /// <summary>Starts the batching loop over <paramref name="logMels"/>, which run one batch each at a time.</summary>
+    /// <param name="logMels">Instances of the same settings; the batcher owns them.</param>
+    /// <param name="maxPending">Requests that may wait for the next batch (at least twice the batch size).</param>
+    public OnnxLogMelBatcher(IReadOnlyList<OnnxLogMel> logMels, int maxPending = 0)
+    {
+        ArgumentNullException.ThrowIfNull(logMels);
+        ArgumentOutOfRangeException.ThrowIfZero(logMels.Count);
         ArgumentOutOfRangeException.ThrowIfNegative(maxPending);
-        _logMel = logMel;
-        var maxBatch = logMel.Settings.MaxBatch;
-        _pending = Channel.CreateBounded<Request>(new BoundedChannelOptions(Math.Max(maxPending, 2 * maxBatch))
+        MaxBatch = logMels[0].Settings.MaxBatch;
+        if (logMels.Any(m => m is null || m.Settings.MaxBatch != MaxBatch))
+        {
+            throw new ArgumentException("Every instance must have the same MaxBatch.", nameof(logMels));
+        }
+
+        _runners = [.. logMels.Select(m => new Runner(m))];
+        _idle = Channel.CreateUnbounded<Runner>();
+        foreach (var runner in _runners)
+        {
+            _idle.Writer.TryWrite(runner);
+        }
+
+        _pending = Channel.CreateBounded<Request>(new BoundedChannelOptions(Math.Max(maxPending, 2 * MaxBatch))
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        _batch = new List<Request>(maxBatch);
-        _segments = new List<ReadOnlyMemory<float>>(maxBatch);
-        _destinations = new List<Memory<float>>(maxBatch);
         _loop = Task.Run(RunLoopAsync);
     }
+
+    /// <summary>Largest batch of one run.</summary>
+    public int MaxBatch { get; }
 
     /// <summary>
     /// Computes the log-mel of <paramref name="samples"/> into <paramref name="destination"/> (80 × samples / 160
@@ -78,7 +98,7 @@ public sealed class OnnxLogMelBatcher : IAsyncDisposable
         await request.Completion.Task;
     }
 
-    /// <summary>Stops accepting requests, finishes those queued, and disposes the model.</summary>
+    /// <summary>Stops accepting requests, finishes those queued, and disposes the models.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -88,19 +108,60 @@ public sealed class OnnxLogMelBatcher : IAsyncDisposable
 
         _pending.Writer.TryComplete();
         await _loop;
-        _logMel.Dispose();
+        foreach (var runner in _runners)
+        {
+            runner.LogMel.Dispose();
+        }
     }
 
     private async Task RunLoopAsync()
     {
         // Batches serve every unit; they must not become children of whichever span made the batcher.
         Activity.Current = null;
+        var running = new List<Task>(_runners.Length);
         while (await _pending.Reader.WaitToReadAsync())
+        {
+            // Wait for an idle instance first, so requests that arrive meanwhile join this batch.
+            var runner = await _idle.Reader.ReadAsync();
+            if (!runner.Take(_pending.Reader))
+            {
+                _idle.Writer.TryWrite(runner);
+                continue;
+            }
+
+            running.RemoveAll(t => t.IsCompleted);
+            running.Add(Task.Run(() =>
+            {
+                try
+                {
+                    runner.Run();
+                }
+                finally
+                {
+                    _idle.Writer.TryWrite(runner);
+                }
+            }));
+        }
+
+        await Task.WhenAll(running);
+    }
+
+    /// <summary>One instance and the batch it runs; its lists are reused from batch to batch.</summary>
+    private sealed class Runner(OnnxLogMel logMel)
+    {
+        private readonly List<Request> _batch = new(logMel.Settings.MaxBatch);
+        private readonly List<ReadOnlyMemory<float>> _segments = new(logMel.Settings.MaxBatch);
+        private readonly List<Memory<float>> _destinations = new(logMel.Settings.MaxBatch);
+
+        public OnnxLogMel LogMel { get; } = logMel;
+
+        // Takes up to MaxBatch queued requests; false when none was left to run.
+        public bool Take(ChannelReader<Request> pending)
         {
             _batch.Clear();
             _segments.Clear();
             _destinations.Clear();
-            while (_batch.Count < _logMel.Settings.MaxBatch && _pending.Reader.TryRead(out var request))
+            while (_batch.Count < LogMel.Settings.MaxBatch && pending.TryRead(out var request))
             {
                 if (request.CancellationToken.IsCancellationRequested)
                 {
@@ -113,14 +174,14 @@ public sealed class OnnxLogMelBatcher : IAsyncDisposable
                 _destinations.Add(request.Destination);
             }
 
-            if (_batch.Count == 0)
-            {
-                continue;
-            }
+            return _batch.Count > 0;
+        }
 
+        public void Run()
+        {
             try
             {
-                _logMel.ComputeBatch(_segments, _destinations);
+                LogMel.ComputeBatch(_segments, _destinations);
                 foreach (var done in _batch)
                 {
                     done.Completion.TrySetResult();

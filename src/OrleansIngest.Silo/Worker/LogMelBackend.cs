@@ -25,8 +25,11 @@ public sealed class LogMelBackend : IAsyncDisposable
         Implementation = Resolve(options.Value.LogMel, Provider);
         if (Implementation == Onnx)
         {
-            Batcher = new OnnxLogMelBatcher(new OnnxLogMel(new OnnxLogMelSettings(
-                MaxBatch: options.Value.LogMelMaxBatch, ExecutionProvider: Provider, IntraOpThreads: Provider == SileroVadModel.CudaProvider ? 1 : 0)));
+            // On a GPU two instances double-buffer (one batch uploads while the other computes); on a CPU one
+            // instance with all cores is faster than two competing for them.
+            var cuda = Provider == SileroVadModel.CudaProvider;
+            var settings = new OnnxLogMelSettings(MaxBatch: options.Value.LogMelMaxBatch, ExecutionProvider: Provider, IntraOpThreads: cuda ? 1 : 0);
+            Batcher = new OnnxLogMelBatcher([.. Enumerable.Range(0, cuda ? 2 : 1).Select(_ => new OnnxLogMel(settings))]);
         }
     }
 

@@ -137,6 +137,32 @@ public sealed class OnnxLogMelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task OnnxLogMelBatcher_WithTwoInstancesGivesEveryCallerItsOwnSegmentsResult()
+    {
+        const int segmentSamples = WhisperLogMel.SampleRate;
+        var settings = new OnnxLogMelSettings(MaxBatch: 2, SegmentSamples: segmentSamples);
+        var segments = Enumerable.Range(0, 15).Select(i => Noise(i % 4 == 3 ? 7_000 : segmentSamples, seed: 200 + i)).ToArray();
+        await using var batcher = new OnnxLogMelBatcher([new OnnxLogMel(settings), new OnnxLogMel(settings)]);
+        var destinations = segments.Select(s => new float[WhisperLogMel.MelBands * WhisperLogMel.FrameCount(s.Length)]).ToArray();
+
+        await Task.WhenAll(segments.Select((s, i) => Task.Run(() => batcher.ComputeAsync(s, destinations[i]))));
+
+        for (var i = 0; i < segments.Length; i++)
+        {
+            AssertClose(Managed(segments[i]), destinations[i], $"segment {i}");
+        }
+    }
+
+    [Fact]
+    public void OnnxLogMelBatcher_RejectsInstancesOfDifferentBatchSizes()
+    {
+        using var one = new OnnxLogMel(new OnnxLogMelSettings(MaxBatch: 1, SegmentSamples: 16_000));
+        using var two = new OnnxLogMel(new OnnxLogMelSettings(MaxBatch: 2, SegmentSamples: 16_000));
+
+        Assert.Throws<ArgumentException>(() => new OnnxLogMelBatcher([one, two]));
+    }
+
+    [Fact]
     public async Task OnnxLogMelBatcher_RejectsRequestsAfterDispose()
     {
         var batcher = new OnnxLogMelBatcher(new OnnxLogMel(new OnnxLogMelSettings(MaxBatch: 1, SegmentSamples: 16_000)));
