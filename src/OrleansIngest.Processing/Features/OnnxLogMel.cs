@@ -8,7 +8,8 @@ namespace OrleansIngest.Processing.Features;
 /// maximum). Made for a GPU, where one run of 64–256 × 30 s segments keeps the device busy; on a CPU the managed
 /// <see cref="WhisperLogMel"/> is faster (see the benchmarks).
 /// <para>
-/// Input and output live in two pinned arrays allocated once, sized for <see cref="OnnxLogMelSettings.MaxBatch"/>
+/// Input and output live in two arrays allocated once and pinned in the managed heap (not page-locked CUDA host
+/// memory: on a GPU the driver stages the copy), sized for <see cref="OnnxLogMelSettings.MaxBatch"/>
 /// full segments. Runs of full segments go through an I/O binding cached per batch size, so a steady stream
 /// allocates nothing per run; the input is reflect-padded straight into the pinned array. Segments of other
 /// lengths (a file's short last segment) run in groups of equal length over the same arrays.
