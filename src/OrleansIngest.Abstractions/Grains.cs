@@ -300,6 +300,7 @@ public static class TableKey
 /// <param name="AudioSecondsSettled">Audio it committed.</param>
 /// <param name="StartedAt">When the silo's worker started (a restart resets the counters).</param>
 /// <param name="At">When the report was made.</param>
+/// <param name="Capacity">What the silo advertises it can do; its lanes scale with <see cref="SiloCapacity.Weight"/>.</param>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.SiloReport")]
 public sealed record SiloReport(
     [property: Id(0)] string Silo,
@@ -312,7 +313,26 @@ public sealed record SiloReport(
     [property: Id(7)] long BytesSettled,
     [property: Id(8)] double AudioSecondsSettled,
     [property: Id(9)] DateTimeOffset StartedAt,
-    [property: Id(10)] DateTimeOffset At);
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] SiloCapacity? Capacity = null);
+
+/// <summary>
+/// A silo's advertised capacity: detected (processor count, <c>nvidia-smi</c>) or configured under
+/// <c>OrleansIngest:Worker:Capacity</c>. Work is pulled in proportion to <see cref="Weight"/>: a silo runs
+/// lanes × weight units at once, so a GPU silo of weight 4 takes about four times a CPU silo's share.
+/// </summary>
+/// <param name="Cores">Processor cores.</param>
+/// <param name="GpuCount">NVIDIA GPUs.</param>
+/// <param name="GpuMemoryMiB">Their memory together, in MiB.</param>
+/// <param name="GpuName">Name of the first GPU; empty without one.</param>
+/// <param name="Weight">Relative share of work: 1 for a CPU silo by default.</param>
+[GenerateSerializer, Immutable, Alias("OrleansIngest.SiloCapacity")]
+public sealed record SiloCapacity(
+    [property: Id(0)] int Cores,
+    [property: Id(1)] int GpuCount,
+    [property: Id(2)] long GpuMemoryMiB,
+    [property: Id(3)] string GpuName,
+    [property: Id(4)] double Weight);
 
 /// <summary>A silo's last report and its rates over about the last minute.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.SiloActivity")]

@@ -52,9 +52,21 @@ public static class OnnxSessionFactory
     public static OnnxSessionResult Create(byte[] modelBytes, string? provider, int intraOpThreads = 1, Action<SessionOptions>? configureSession = null) =>
         Create(modelBytes, provider, intraOpThreads, configureSession, OrtEnv.Instance().GetAvailableProviders());
 
+    /// <summary>
+    /// As <see cref="Create(byte[], string?, int, Action{SessionOptions}?)"/>, with CUDA provider options (e.g.
+    /// <c>use_tf32=0</c>) applied when the session runs on CUDA.
+    /// </summary>
+    public static OnnxSessionResult Create(byte[] modelBytes, string? provider, int intraOpThreads, IReadOnlyDictionary<string, string> cudaOptions) =>
+        Create(modelBytes, provider, intraOpThreads, null, OrtEnv.Instance().GetAvailableProviders(), cudaOptions);
+
     /// <summary>As <see cref="Create(byte[], string?, int, Action{SessionOptions}?)"/> with the build's provider list given (tests).</summary>
     internal static OnnxSessionResult Create(
-        byte[] modelBytes, string? provider, int intraOpThreads, Action<SessionOptions>? configureSession, IReadOnlyCollection<string> availableProviders)
+        byte[] modelBytes,
+        string? provider,
+        int intraOpThreads,
+        Action<SessionOptions>? configureSession,
+        IReadOnlyCollection<string> availableProviders,
+        IReadOnlyDictionary<string, string>? cudaOptions = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
@@ -71,9 +83,19 @@ public static class OnnxSessionFactory
                 // The CUDA provider loads CUDA/cuDNN lazily; missing libraries surface here, not at startup.
                 try
                 {
-                    using var cudaOptions = CreateSessionOptions(intraOpThreads, configureSession);
-                    cudaOptions.AppendExecutionProvider_CUDA(0);
-                    return new OnnxSessionResult(new InferenceSession(modelBytes, cudaOptions), requested, CudaProvider, null);
+                    using var sessionOptions = CreateSessionOptions(intraOpThreads, configureSession);
+                    if (cudaOptions is null)
+                    {
+                        sessionOptions.AppendExecutionProvider_CUDA(0);
+                    }
+                    else
+                    {
+                        using var cuda = new OrtCUDAProviderOptions();
+                        cuda.UpdateOptions(new Dictionary<string, string>(cudaOptions, StringComparer.Ordinal) { ["device_id"] = "0" });
+                        sessionOptions.AppendExecutionProvider_CUDA(cuda);
+                    }
+
+                    return new OnnxSessionResult(new InferenceSession(modelBytes, sessionOptions), requested, CudaProvider, null);
                 }
                 catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
                 {

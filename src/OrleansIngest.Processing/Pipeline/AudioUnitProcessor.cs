@@ -11,7 +11,8 @@ namespace OrleansIngest.Processing.Pipeline;
 /// <summary>
 /// Audio unit: decode (streaming; the format is detected by content, see <see cref="AudioDecoder"/>) → mono 16 kHz → fixed-length segments → Whisper log-mel and Silero VAD →
 /// one <see cref="AudioSegmentRow"/> per segment. Several segments are in flight at once so the shared
-/// <see cref="VadBatcher"/> batches them with segments of other units. Not thread-safe: one per worker lane.
+/// <see cref="VadBatcher"/> batches them with segments of other units (and, when given, the
+/// <see cref="OnnxLogMelBatcher"/> their log-mels). Not thread-safe: one per worker lane.
 /// </summary>
 /// <remarks>
 /// With audio model steps (<paramref name="models"/>), rows are collected up to the steps' batch size, run through the
@@ -23,7 +24,8 @@ public sealed class AudioUnitProcessor(
     TimeProvider timeProvider,
     int maxSegmentsInFlight = 8,
     AudioDecoderOptions? decoderOptions = null,
-    ModelSteps? models = null)
+    ModelSteps? models = null,
+    OnnxLogMelBatcher? onnxLogMel = null)
 {
     /// <summary>Sample rate of every segment.</summary>
     public const int SampleRate = 16_000;
@@ -70,12 +72,20 @@ public sealed class AudioUnitProcessor(
                 var segment = buffer.AsMemory(0, count);
                 var frames = WhisperLogMel.FrameCount(count);
                 var logMel = new float[WhisperLogMel.MelBands * frames];
-                using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                var logMelDone = Task.CompletedTask;
+                if (onnxLogMel is null)
                 {
-                    _logMel.Compute(segment.Span, logMel);
+                    using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                    {
+                        _logMel.Compute(segment.Span, logMel);
+                    }
+                }
+                else
+                {
+                    logMelDone = onnxLogMel.ComputeAsync(segment, logMel, cancellationToken);
                 }
 
-                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken)));
+                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, logMelDone, vad.AnalyzeAsync(segment, cancellationToken)));
                 samplesBefore += count;
                 if (inFlight.Count >= maxSegmentsInFlight)
                 {
@@ -103,13 +113,16 @@ public sealed class AudioUnitProcessor(
             // On failure, let in-flight VAD work finish before its buffers go back to the pool.
             while (inFlight.TryDequeue(out var pending))
             {
-                try
+                foreach (var work in new[] { pending.LogMelDone, pending.Vad })
                 {
-                    await pending.Vad;
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-                {
-                    // The unit already failed; this result is not needed.
+                    try
+                    {
+                        await work;
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or ObjectDisposedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                    {
+                        // The unit already failed; this result is not needed.
+                    }
                 }
 
                 ArrayPool<float>.Shared.Return(pending.Buffer);
@@ -125,6 +138,7 @@ public sealed class AudioUnitProcessor(
         float[]? pcm = null;
         try
         {
+            await pending.LogMelDone;
             vadResult = await pending.Vad;
             if (_models.NeedsPcm)
             {
@@ -205,5 +219,5 @@ public sealed class AudioUnitProcessor(
         return filled;
     }
 
-    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task<VadResult> Vad);
+    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task LogMelDone, Task<VadResult> Vad);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using OrleansIngest.Processing.Commit;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -32,6 +33,7 @@ public sealed class JobWorker
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
     private readonly ModelSteps _models;
+    private readonly OnnxLogMelBatcher? _onnxLogMel;
 
     /// <summary>Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps.</summary>
     public JobWorker(
@@ -45,7 +47,8 @@ public sealed class JobWorker
         string outputRoot,
         PipelineContext context,
         AudioDecoderOptions? decoderOptions = null,
-        ModelSteps? models = null)
+        ModelSteps? models = null,
+        OnnxLogMelBatcher? onnxLogMel = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -58,6 +61,7 @@ public sealed class JobWorker
         _context = context;
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
         _models = models ?? ModelSteps.None;
+        _onnxLogMel = onnxLogMel;
         _source = storage.GetSource(sourceRoot);
     }
 
@@ -74,7 +78,7 @@ public sealed class JobWorker
     {
         private const int MaxCommitAttempts = 5;
         private readonly Dictionary<string, OpenFile> _files = new(StringComparer.Ordinal);
-        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._models);
+        private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._models, worker._onnxLogMel);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider, worker._models);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
 

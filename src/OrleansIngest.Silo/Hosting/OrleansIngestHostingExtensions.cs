@@ -76,6 +76,8 @@ public static class OrleansIngestHostingExtensions
         services.AddOptions<DecodingOptions>().BindConfiguration(DecodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
         services.AddSingleton<WorkerActivity>();
+        services.AddSingleton(sp => SiloCapacityDetector.Detect(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Capacity));
+        services.AddSingleton<LogMelBackend>();
         services.AddSingleton<IAdminService, AdminService>();
         services.AddHostedService<IngestWorkerService>();
         services.AddHostedService<SiloReporter>();

@@ -25,6 +25,8 @@ public sealed class IngestWorkerService(
     AudioDecoderOptions decoderOptions,
     ILocalSiloDetails silo,
     WorkerActivity activity,
+    SiloCapacity capacity,
+    LogMelBackend logMel,
     ILogger<IngestWorkerService> logger) : BackgroundService
 {
     // (output root, model lineage) pairs already in that output's registry, so each is written once per silo run.
@@ -33,7 +35,9 @@ public sealed class IngestWorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        WorkerLog.Started(logger, silo.Name, settings.EffectiveLanes, vadModel.ModelVersion, vadModel.ActualProvider);
+        var lanes = SiloCapacityDetector.WeightedLanes(settings.EffectiveLanes, capacity);
+        WorkerLog.Started(logger, silo.Name, lanes, vadModel.ModelVersion, vadModel.ActualProvider);
+        WorkerLog.Capacity(logger, capacity.Cores, capacity.GpuCount, capacity.GpuMemoryMiB, capacity.Weight, logMel.Implementation);
         var registry = grains.GetGrain<IJobRegistryGrain>(0);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -41,7 +45,7 @@ public sealed class IngestWorkerService(
             {
                 foreach (var jobId in await registry.GetActiveJobsAsync())
                 {
-                    await RunJobAsync(jobId, settings, stoppingToken);
+                    await RunJobAsync(jobId, settings, lanes, stoppingToken);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -120,7 +124,7 @@ public sealed class IngestWorkerService(
         return steps;
     }
 
-    private async Task RunJobAsync(string jobId, WorkerOptions settings, CancellationToken cancellationToken)
+    private async Task RunJobAsync(string jobId, WorkerOptions settings, int lanes, CancellationToken cancellationToken)
     {
         var job = grains.GetGrain<IIngestJobGrain>(jobId);
         if (await job.GetWorkAsync() is not { } work)
@@ -144,7 +148,7 @@ public sealed class IngestWorkerService(
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps);
+            new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).
@@ -157,6 +161,9 @@ internal static partial class WorkerLog
 {
     [LoggerMessage(3000, LogLevel.Information, "Worker on silo {Silo} started: {Lanes} lanes, VAD {Model} on {Provider}")]
     public static partial void Started(ILogger logger, string silo, int lanes, string model, string provider);
+
+    [LoggerMessage(3003, LogLevel.Information, "Worker capacity: {Cores} cores, {GpuCount} GPUs ({GpuMemoryMiB} MiB), weight {Weight}; log-mel {LogMel}")]
+    public static partial void Capacity(ILogger logger, int cores, int gpuCount, long gpuMemoryMiB, double weight, string logMel);
 
     [LoggerMessage(3001, LogLevel.Warning, "Polling for work failed; retrying")]
     public static partial void PollFailed(ILogger logger, Exception exception);

@@ -14,6 +14,7 @@ public sealed class SiloReporter(
     SileroVadModel vadModel,
     ModelCatalog models,
     IOptions<WorkerOptions> options,
+    SiloCapacity capacity,
     TimeProvider timeProvider,
     ILogger<SiloReporter> logger) : BackgroundService
 {
@@ -28,8 +29,9 @@ public sealed class SiloReporter(
             try
             {
                 await metrics.ReportAsync(new SiloReport(
-                    silo.Name, silo.SiloAddress.Endpoint.ToString(), Environment.ProcessorCount, options.Value.EffectiveLanes, Providers(),
-                    activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled, activity.StartedAt, timeProvider.GetUtcNow()));
+                    silo.Name, silo.SiloAddress.Endpoint.ToString(), capacity.Cores, SiloCapacityDetector.WeightedLanes(options.Value.EffectiveLanes, capacity),
+                    Providers(), activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled,
+                    activity.StartedAt, timeProvider.GetUtcNow(), capacity));
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {

@@ -44,6 +44,17 @@ public sealed class WorkerOptions
     /// <summary>Local folder for model files fetched from blob URLs (named by SHA-256); empty means a folder under the temp directory.</summary>
     public string ModelCacheDirectory { get; set; } = "";
 
+    /// <summary>Log-mel implementation: <c>auto</c> (ONNX on a CUDA silo, managed otherwise), <c>managed</c> or <c>onnx</c>.</summary>
+    [RegularExpression("^(auto|managed|onnx)$", ErrorMessage = "LogMel is 'auto', 'managed' or 'onnx'.")]
+    public string LogMel { get; set; } = "auto";
+
+    /// <summary>30 s segments per ONNX log-mel run (its pinned buffers hold this many).</summary>
+    [Range(1, 1024)]
+    public int LogMelMaxBatch { get; set; } = 64;
+
+    /// <summary>What this silo advertises (section <c>OrleansIngest:Worker:Capacity</c>); detected where not set.</summary>
+    public WorkerCapacityOptions Capacity { get; set; } = new();
+
     /// <summary>The number of lanes to run.</summary>
     public int EffectiveLanes => Lanes > 0 ? Lanes : Environment.ProcessorCount;
 }
