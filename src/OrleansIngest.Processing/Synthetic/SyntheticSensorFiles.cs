@@ -12,8 +12,8 @@ namespace OrleansIngest.Processing.Synthetic;
 internal static class SyntheticSensorFiles
 {
     private static readonly DateTimeOffset BaseTime = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly string[] GasChannels = ["co2", "voc", "temp", "humidity"];
-    private static readonly string[] ArrayChannels = ["co2", "voc", "temp", "humidity", "mox_r1", "mox_r2"];
+    private static readonly string[] GasChannels = ["co2", "voc", "temperature", "humidity"];
+    private static readonly string[] ArrayChannels = ["co2", "voc", "temperature", "humidity", "mox_r1", "mox_r2"];
 
     public static CorpusFile Write(string directory, int seed, int index)
     {
@@ -121,7 +121,7 @@ internal static class SyntheticSensorFiles
             cells.Add(missing ? string.Empty : values[c].ToString(plan.Channels[c] switch
             {
                 "voc" => "F3",
-                "temp" or "mox_r1" or "mox_r2" => "F2",
+                "temperature" or "mox_r1" or "mox_r2" => "F2",
                 _ => "F1",
             }, CultureInfo.InvariantCulture));
         }
