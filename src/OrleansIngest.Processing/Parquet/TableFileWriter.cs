@@ -79,6 +79,14 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     public static async Task<TableFileWriter<TRow>> CreateAsync(
         Stream output,
         ParquetOutputSettings settings,
+        CancellationToken cancellationToken = default) =>
+        await CreateAsync(output, settings, TableLayouts.For<TRow>(), cancellationToken);
+
+    /// <summary>Starts a file with an explicit layout (tables whose columns depend on configuration, e.g. <c>eval_*</c>).</summary>
+    internal static async Task<TableFileWriter<TRow>> CreateAsync(
+        Stream output,
+        ParquetOutputSettings settings,
+        TableLayout<TRow> layout,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -88,7 +96,6 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
             throw new ArgumentException("The output stream is not writable.", nameof(output));
         }
 
-        var layout = TableLayouts.For<TRow>();
         var options = layout.CreateOptions(settings);
         var counting = new CountingWriteStream(output);
         var writer = await ParquetWriter.CreateAsync(layout.Schema, counting, options, append: false, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
@@ -22,11 +23,24 @@ public sealed class AudioUnitProcessor(
     private readonly WhisperLogMel _logMel = new();
 
     /// <summary>Processes one unit, handing rows to <paramref name="sink"/> in segment order.</summary>
+    public Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Stream stream,
+        PipelineContext context,
+        Func<AudioSegmentRow, ValueTask> sink,
+        CancellationToken cancellationToken = default) =>
+        ProcessAsync(unit, stream, context, sink, shadow: null, cancellationToken);
+
+    /// <summary>
+    /// Processes one unit; when <paramref name="shadow"/> is given, the shadow VAD models run on the same segments
+    /// and their <c>eval_vad</c> rows go to its sink right after each production row.
+    /// </summary>
     public async Task<UnitStats> ProcessAsync(
         LeasedUnit unit,
         Stream stream,
         PipelineContext context,
         Func<AudioSegmentRow, ValueTask> sink,
+        VadShadowSink? shadow,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(unit);
@@ -63,11 +77,11 @@ public sealed class AudioUnitProcessor(
                     _logMel.Compute(segment.Span, logMel);
                 }
 
-                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken)));
+                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, vad.AnalyzeAsync(segment, cancellationToken), shadow?.Shadow.AnalyzeAsync(segment, cancellationToken)));
                 samplesBefore += count;
                 if (inFlight.Count >= maxSegmentsInFlight)
                 {
-                    await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                    await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink, shadow);
                     rows++;
                 }
 
@@ -79,7 +93,7 @@ public sealed class AudioUnitProcessor(
 
             while (inFlight.Count > 0)
             {
-                await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink, shadow);
                 rows++;
             }
         }
@@ -88,13 +102,19 @@ public sealed class AudioUnitProcessor(
             // On failure, let in-flight VAD work finish before its buffers go back to the pool.
             while (inFlight.TryDequeue(out var pending))
             {
-                try
+                foreach (var run in new Task?[] { pending.Vad, pending.Shadow })
                 {
-                    await pending.Vad;
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-                {
-                    // The unit already failed; this result is not needed.
+                    try
+                    {
+                        if (run is not null)
+                        {
+                            await run;
+                        }
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                    {
+                        // The unit already failed; this result is not needed.
+                    }
                 }
 
                 ArrayPool<float>.Shared.Return(pending.Buffer);
@@ -104,12 +124,24 @@ public sealed class AudioUnitProcessor(
         return new UnitStats(rows, samplesBefore / (double)SampleRate);
     }
 
-    private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink)
+    private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink, VadShadowSink? shadow)
     {
         VadResult vadResult;
+        VadShadowResult? shadowResult = null;
         try
         {
-            vadResult = await pending.Vad;
+            try
+            {
+                vadResult = await pending.Vad;
+            }
+            finally
+            {
+                // Both runs read the buffer: it goes back to the pool only when neither does any more.
+                if (pending.Shadow is not null)
+                {
+                    shadowResult = await pending.Shadow;
+                }
+            }
         }
         finally
         {
@@ -118,7 +150,7 @@ public sealed class AudioUnitProcessor(
 
         var start = pending.StartSample / (double)SampleRate;
         using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
-        await sink(new AudioSegmentRow
+        var row = new AudioSegmentRow
         {
             SegmentId = $"{unit.UnitId}-{pending.Index:D6}",
             SourceUri = unit.SourceUri,
@@ -137,7 +169,15 @@ public sealed class AudioUnitProcessor(
             PipelineVersion = context.PipelineVersion,
             ModelVersions = modelVersions,
             IngestedAt = timeProvider.GetUtcNow(),
-        });
+        };
+        await sink(row);
+        if (shadow is not null && shadowResult is not null)
+        {
+            foreach (var evalRow in shadow.Shadow.RowsFor(row, unit.UnitId, vadResult, shadowResult))
+            {
+                await shadow.Sink(evalRow);
+            }
+        }
     }
 
     private static async ValueTask<int> FillAsync(IAudioSource source, Memory<float> destination, CancellationToken cancellationToken)
@@ -157,5 +197,5 @@ public sealed class AudioUnitProcessor(
         return filled;
     }
 
-    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task<VadResult> Vad);
+    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task<VadResult> Vad, Task<VadShadowResult>? Shadow);
 }

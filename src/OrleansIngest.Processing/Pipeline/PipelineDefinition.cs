@@ -101,6 +101,10 @@ public sealed record PipelineDefinition
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
 
+    /// <summary>Shadow evaluation of candidate models on a sample of units; <see langword="null"/> (absent) runs none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Evaluation.EvaluationDefinition? Evaluation { get; init; }
+
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
@@ -201,6 +205,8 @@ public sealed record PipelineDefinition
         {
             throw new FormatException("output.targetFileBytes must be ≥ 1024 and output.rowGroupRows ≥ 1.");
         }
+
+        definition.Evaluation?.Validate();
 
         return definition;
     }
