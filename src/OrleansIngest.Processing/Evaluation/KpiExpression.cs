@@ -229,11 +229,12 @@ public sealed class KpiExpression
         public KpiExpression ParseDefinition()
         {
             var name = Expect(TokenKind.Identifier, "a KPI name");
-            _name = name.Text;
-            if (Keywords.Contains(_name) || Aggregates.Contains(_name))
+            if (Keywords.Contains(name.Text) || Aggregates.Contains(name.Text))
             {
-                throw Error(name, $"'{_name}' is a keyword and cannot name a KPI");
+                throw Error(name, $"'{name.Text}' is a keyword and cannot name a KPI");
             }
+
+            _name = name.Text;
 
             ExpectSymbol("=", "'=' after the KPI name");
             var bodyStart = Peek.Position;
