@@ -4,6 +4,7 @@ using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Storage;
+using OrleansIngest.Storage.Local;
 
 namespace OrleansIngest.Silo.Admin;
 
@@ -272,7 +273,7 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
         foreach (var root in specs.OfType<JobSpec>().Select(s => s.OutputRoot.TrimEnd('/', '\\')).Distinct(StringComparer.Ordinal))
         {
             var folder = $"{root}/_ingest/evaluations";
-            if (!Locations.IsRemote(folder) && !Directory.Exists(folder))
+            if (!Locations.IsRemote(folder) && !Directory.Exists(LocalPaths.ToFullPath(folder)))
             {
                 continue;
             }
