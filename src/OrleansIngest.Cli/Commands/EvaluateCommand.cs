@@ -73,18 +73,25 @@ internal static class EvaluateCommand
             return 2;
         }
 
-        var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
-        var store = storage.GetTable(request.Output, request.Table);
-        var committer = new TableCommitter(store, TimeProvider.System);
-        await committer.RefreshAsync(cancellationToken);
         var rows = new List<EvalRecord>();
-        foreach (var file in committer.State.Files)
+        var files = 0;
+        // A local table store creates its folders when opened: a read must not leave an empty table behind.
+        if (Locations.IsRemote(request.Output) || Directory.Exists(Path.Combine(Path.GetFullPath(request.Output), request.Table)))
         {
-            await using var stream = await store.OpenPublishedFileAsync(file.Path, cancellationToken);
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, cancellationToken);
-            buffer.Position = 0;
-            rows.AddRange(await EvalTableReader.ReadAsync(buffer, cancellationToken));
+            var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
+            var store = storage.GetTable(request.Output, request.Table);
+            var committer = new TableCommitter(store, TimeProvider.System);
+            await committer.RefreshAsync(cancellationToken);
+            files = committer.State.Files.Count;
+            foreach (var file in committer.State.Files)
+            {
+                // The Parquet reader needs a seekable stream (a blob download is not); files are held one at a time.
+                await using var stream = await store.OpenPublishedFileAsync(file.Path, cancellationToken);
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken);
+                buffer.Position = 0;
+                rows.AddRange(await EvalTableReader.ReadAsync(buffer, cancellationToken));
+            }
         }
 
         var createdAt = DateTimeOffset.UtcNow;
@@ -95,7 +102,7 @@ internal static class EvaluateCommand
             report = ModelEvaluator.Evaluate(
                 rows,
                 new EvaluationOptions(request.Baseline, request.Candidate) { Threshold = request.Threshold, PricePerCoreHour = request.PricePerCoreHour, Kpis = kpis, Labels = labels },
-                id, createdAt, request.Output, request.Table, committer.State.Files.Count);
+                id, createdAt, request.Output, request.Table, files);
         }
         catch (Exception ex) when (ex is ArgumentException or KpiException)
         {
