@@ -6,6 +6,7 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     IngestCommand.Create(),
     StatusCommand.Create(),
     InspectCommand.Create(),
+    EvaluateCommand.Create(),
     GenerateCommand.Create(),
     SiloCommand.Create(),
     SubmitCommand.Create(),

@@ -153,4 +153,15 @@ public sealed class RecordingAdminService : IAdminService
     }
 
     private void Record(string call) => _calls.Enqueue(call);
+
+    // Evaluations: the known job's id doubles as a known evaluation, so every read route has a sample that exists.
+    public Task<IReadOnlyList<EvaluationSummary>> ListEvaluationsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<EvaluationSummary>>([new EvaluationSummary(
+            KnownJob, DateTimeOffset.UnixEpoch, "/data/out", "eval_vad", "silero_vad", "silero_op15", 2, 1, 1, 0, [], $"/api/evaluations/{KnownJob}/report")]);
+
+    public Task<string?> GetEvaluationReportAsync(string evaluationId, CancellationToken cancellationToken = default)
+    {
+        Record($"GetEvaluationReport {evaluationId}");
+        return Task.FromResult(evaluationId == KnownJob ? "<!DOCTYPE html><html><body>report</body></html>" : null);
+    }
 }

@@ -95,15 +95,25 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
         IReadOnlyList<ModelColumn> modelColumns,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(modelColumns);
+        return await CreateAsync(output, settings, TableLayouts.For<TRow>(modelColumns), cancellationToken);
+    }
+
+    /// <summary>Starts a file with an explicit layout (tables whose columns depend on configuration, e.g. <c>eval_*</c>).</summary>
+    internal static async Task<TableFileWriter<TRow>> CreateAsync(
+        Stream output,
+        ParquetOutputSettings settings,
+        TableLayout<TRow> layout,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(modelColumns);
+        ArgumentNullException.ThrowIfNull(layout);
         if (!output.CanWrite)
         {
             throw new ArgumentException("The output stream is not writable.", nameof(output));
         }
 
-        var layout = TableLayouts.For<TRow>(modelColumns);
         var options = layout.CreateOptions(settings);
         var counting = new CountingWriteStream(output);
         var writer = await ParquetWriter.CreateAsync(layout.Schema, counting, options, append: false, cancellationToken);

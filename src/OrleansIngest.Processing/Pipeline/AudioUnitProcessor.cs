@@ -1,6 +1,7 @@
 using System.Buffers;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
@@ -36,11 +37,24 @@ public sealed class AudioUnitProcessor(
     private readonly string _modelVersions = models is { Audio.Count: > 0 } ? $"{modelVersions};{models.LineageFor(RouteKind.Audio)}" : modelVersions;
 
     /// <summary>Processes one unit, handing rows to <paramref name="sink"/> in segment order.</summary>
+    public Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Stream stream,
+        PipelineContext context,
+        Func<AudioSegmentRow, ValueTask> sink,
+        CancellationToken cancellationToken = default) =>
+        ProcessAsync(unit, stream, context, sink, shadow: null, cancellationToken);
+
+    /// <summary>
+    /// Processes one unit; when <paramref name="shadow"/> is given, the shadow VAD models run on the same segments
+    /// and their <c>eval_vad</c> rows go to its sink right after each production row.
+    /// </summary>
     public async Task<UnitStats> ProcessAsync(
         LeasedUnit unit,
         Stream stream,
         PipelineContext context,
         Func<AudioSegmentRow, ValueTask> sink,
+        VadShadowSink? shadow,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(unit);
@@ -85,11 +99,11 @@ public sealed class AudioUnitProcessor(
                     logMelDone = onnxLogMel.ComputeAsync(segment, logMel, cancellationToken);
                 }
 
-                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, logMelDone, vad.AnalyzeAsync(segment, cancellationToken)));
+                inFlight.Enqueue(new PendingSegment(index, samplesBefore, count, buffer, logMel, frames, logMelDone, vad.AnalyzeAsync(segment, cancellationToken), shadow?.Shadow.AnalyzeAsync(segment, cancellationToken)));
                 samplesBefore += count;
                 if (inFlight.Count >= maxSegmentsInFlight)
                 {
-                    await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                    await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink, shadow);
                     rows++;
                 }
 
@@ -101,7 +115,7 @@ public sealed class AudioUnitProcessor(
 
             while (inFlight.Count > 0)
             {
-                await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink);
+                await EmitAsync(inFlight.Dequeue(), unit, decoded.Format, context, sink, shadow);
                 rows++;
             }
 
@@ -113,11 +127,14 @@ public sealed class AudioUnitProcessor(
             // On failure, let in-flight VAD work finish before its buffers go back to the pool.
             while (inFlight.TryDequeue(out var pending))
             {
-                foreach (var work in new[] { pending.LogMelDone, pending.Vad })
+                foreach (var work in new Task?[] { pending.LogMelDone, pending.Vad, pending.Shadow })
                 {
                     try
                     {
-                        await work;
+                        if (work is not null)
+                        {
+                            await work;
+                        }
                     }
                     catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or ObjectDisposedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                     {
@@ -132,17 +149,29 @@ public sealed class AudioUnitProcessor(
         return new UnitStats(rows, samplesBefore / (double)SampleRate);
     }
 
-    private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink)
+    private async Task EmitAsync(PendingSegment pending, LeasedUnit unit, AudioFormatInfo format, PipelineContext context, Func<AudioSegmentRow, ValueTask> sink, VadShadowSink? shadow)
     {
         VadResult vadResult;
         float[]? pcm = null;
+        VadShadowResult? shadowResult = null;
         try
         {
-            await pending.LogMelDone;
-            vadResult = await pending.Vad;
-            if (_models.NeedsPcm)
+            try
             {
-                pcm = pending.Buffer.AsSpan(0, pending.Samples).ToArray();
+                await pending.LogMelDone;
+                vadResult = await pending.Vad;
+                if (_models.NeedsPcm)
+                {
+                    pcm = pending.Buffer.AsSpan(0, pending.Samples).ToArray();
+                }
+            }
+            finally
+            {
+                // Both runs read the buffer: it goes back to the pool only when neither does any more.
+                if (pending.Shadow is not null)
+                {
+                    shadowResult = await pending.Shadow;
+                }
             }
         }
         finally
@@ -171,6 +200,15 @@ public sealed class AudioUnitProcessor(
             ModelVersions = _modelVersions,
             IngestedAt = timeProvider.GetUtcNow(),
         };
+        if (shadow is not null && shadowResult is not null)
+        {
+            // Eval rows carry the production row's keys, not its model columns: they need not wait for the model batch.
+            foreach (var evalRow in shadow.Shadow.RowsFor(row, unit.UnitId, vadResult, shadowResult))
+            {
+                await shadow.Sink(evalRow);
+            }
+        }
+
         if (!_models.HasSteps)
         {
             using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
@@ -219,5 +257,6 @@ public sealed class AudioUnitProcessor(
         return filled;
     }
 
-    private sealed record PendingSegment(int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task LogMelDone, Task<VadResult> Vad);
+    private sealed record PendingSegment(
+        int Index, long StartSample, int Samples, float[] Buffer, float[] LogMel, int Frames, Task LogMelDone, Task<VadResult> Vad, Task<VadShadowResult>? Shadow);
 }

@@ -4,6 +4,7 @@ using OrleansIngest.Processing.Commit;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Features;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -34,6 +35,7 @@ public sealed class JobWorker
     private readonly AudioDecoderOptions _decoderOptions;
     private readonly ModelSteps _models;
     private readonly OnnxLogMelBatcher? _onnxLogMel;
+    private VadShadow? _shadow;
 
     /// <summary>Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps.</summary>
     public JobWorker(
@@ -68,6 +70,10 @@ public sealed class JobWorker
     /// <summary>Runs all lanes until the job has no pending unit for this silo.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
+        // Shadow models of the pipeline's evaluation block live as long as the job's run on this silo.
+        var baselinePath = string.IsNullOrEmpty(_context.Pipeline.Audio.VadModelPath) ? SileroVadModel.DefaultModelPath : _context.Pipeline.Audio.VadModelPath;
+        await using var shadow = VadShadow.Create(_context.Pipeline, baselinePath, _timeProvider);
+        _shadow = shadow;
         var lanes = Enumerable.Range(0, Math.Max(1, _settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken));
         await Task.WhenAll(lanes);
     }
@@ -81,6 +87,10 @@ public sealed class JobWorker
         private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._models, worker._onnxLogMel);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider, worker._models);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
+        private OpenFile<EvalRow>? _evalFile;
+        private TableCommitter? _evalLog;
+        private LeasedUnit? _shadowedUnit;
+        private long _evalRowsBefore;
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
@@ -103,6 +113,10 @@ public sealed class JobWorker
                 }
 
                 await CommitDueAsync(force: true, cancellationToken);
+                if (_evalFile is not null)
+                {
+                    await CommitEvalAsync(cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -110,6 +124,11 @@ public sealed class JobWorker
                 foreach (var file in _files.Values)
                 {
                     await file.DisposeAsync();
+                }
+
+                if (_evalFile is not null)
+                {
+                    await _evalFile.DisposeAsync();
                 }
             }
         }
@@ -143,6 +162,10 @@ public sealed class JobWorker
                     ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
                     : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
                 file.Units.Add((Unit: unit, Stats: stats));
+                if (_shadowedUnit == unit && _evalFile is not null)
+                {
+                    _evalFile.Units.Add((Unit: unit, Stats: new UnitStats(_evalFile.Rows - _evalRowsBefore, stats.MediaSeconds)));
+                }
                 if (span is not null)
                 {
                     file.UnitSpans.Add(new ActivityLink(span.Context));
@@ -154,6 +177,7 @@ public sealed class JobWorker
                 // Bad input (or a version that no longer exists): quarantine at once with the specific reason.
                 span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag(PipelineTelemetry.OutcomeAttribute, "quarantined");
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
+                await AbandonEvalIfTouchedAsync(unit, cancellationToken);
                 var reason = ex is InvalidMediaException media
                     ? string.Create(CultureInfo.InvariantCulture, $"{media.Reason} (at byte {media.Offset})")
                     : $"source changed before it was read: {ex.Message}";
@@ -165,6 +189,7 @@ public sealed class JobWorker
                 // Unknown or transient: the job retries it, then quarantines it after its attempt limit.
                 span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag(PipelineTelemetry.OutcomeAttribute, "failed");
                 await AbandonIfTouchedAsync(file, rowsBefore, cancellationToken);
+                await AbandonEvalIfTouchedAsync(unit, cancellationToken);
                 await ReportAsync([new UnitResult(unit.UnitId, unit.LeaseToken, UnitResultKind.Failed, $"{ex.GetType().Name}: {ex.Message}", 0, 0)], cancellationToken);
             }
         }
@@ -172,7 +197,91 @@ public sealed class JobWorker
         private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
         {
             await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
-            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+            var shadow = await ShadowSinkForAsync(unit, cancellationToken);
+            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), shadow, cancellationToken);
+        }
+
+        /// <summary>Where a sampled unit's <c>eval_vad</c> rows go; null when it is not sampled or its rows are committed already (a retry).</summary>
+        private async Task<VadShadowSink?> ShadowSinkForAsync(LeasedUnit unit, CancellationToken cancellationToken)
+        {
+            _shadowedUnit = null;
+            if (worker._shadow is not { } shadow || !shadow.IsSampled(unit.UnitId))
+            {
+                return null;
+            }
+
+            _evalLog ??= new TableCommitter(worker._storage.GetTable(worker._outputRoot, VadShadow.TableName), worker._timeProvider);
+            await _evalLog.RefreshAsync(cancellationToken);
+            if (_evalLog.State.IsCommitted(unit.UnitId))
+            {
+                return null;
+            }
+
+            if (_evalFile is null)
+            {
+                var store = worker._storage.GetTable(worker._outputRoot, VadShadow.TableName);
+                var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
+                var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+                var writer = await TableFileWriter<EvalRow>.CreateAsync(stream, worker.OutputSettings, EvalTableLayout.Vad, cancellationToken);
+                _evalFile = new OpenFile<EvalRow>(store, name, stream, writer, worker._timeProvider.GetUtcNow());
+            }
+
+            var evalFile = _evalFile;
+            _shadowedUnit = unit;
+            _evalRowsBefore = evalFile.Rows;
+            return new VadShadowSink(shadow, row => evalFile.AppendAsync(row, cancellationToken));
+        }
+
+        /// <summary>
+        /// Commits the lane's evaluation file. When it is not committed, every open data file holding one of its units
+        /// is dropped and its units released, so no unit is committed without its evaluation rows.
+        /// </summary>
+        private async Task<bool> CommitEvalAsync(CancellationToken cancellationToken)
+        {
+            var eval = _evalFile!;
+            _evalFile = null;
+            if (eval.Units.Count == 0)
+            {
+                await eval.DisposeAsync();
+                await eval.Store.DeleteStagedFileAsync(eval.FileName, cancellationToken);
+                return true;
+            }
+
+            var bytes = await eval.CompleteAsync(cancellationToken);
+            await eval.Store.SealStagedFileAsync(eval.FileName, cancellationToken);
+            var units = eval.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
+            var leases = eval.Units.Select(u => new HeldLease(u.Unit.UnitId, u.Unit.LeaseToken)).ToList();
+            var outcome = await CommitWithRetriesAsync(VadShadow.TableName, new FileCommitRequest(eval.FileName, eval.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+            if (outcome.Committed)
+            {
+                return true;
+            }
+
+            var evalUnits = eval.Units.Select(u => u.Unit.UnitId).ToHashSet(StringComparer.Ordinal);
+            foreach (var open in _files.Values.Where(f => f.Units.Any(u => evalUnits.Contains(u.Unit.UnitId))).ToList())
+            {
+                await AbandonAsync(open, "file dropped: the evaluation rows of its units were not committed", cancellationToken);
+            }
+
+            return false;
+        }
+
+        private async Task AbandonEvalIfTouchedAsync(LeasedUnit unit, CancellationToken cancellationToken)
+        {
+            if (_shadowedUnit != unit || _evalFile is not { } eval || eval.Rows == _evalRowsBefore)
+            {
+                return;
+            }
+
+            // The failed unit's eval rows are in the file: drop it, and the data files of its other units with it.
+            _evalFile = null;
+            await eval.DisposeAsync();
+            await eval.Store.DeleteStagedFileAsync(eval.FileName, cancellationToken);
+            var evalUnits = eval.Units.Select(u => u.Unit.UnitId).ToHashSet(StringComparer.Ordinal);
+            foreach (var open in _files.Values.Where(f => f.Units.Any(u => evalUnits.Contains(u.Unit.UnitId))).ToList())
+            {
+                await AbandonAsync(open, "file abandoned after another unit failed mid-stream", cancellationToken);
+            }
         }
 
         private async Task<OpenFile> GetOrOpenAsync(LeasedUnit unit, CancellationToken cancellationToken)
@@ -204,6 +313,11 @@ public sealed class JobWorker
                     await CommitAsync(table, file, cancellationToken);
                 }
             }
+
+            if (_evalFile is { } eval && (eval.ApproximateBytes >= worker._context.Pipeline.Output.TargetFileBytes || now - eval.OpenedAt >= maxAge))
+            {
+                await CommitEvalAsync(cancellationToken);
+            }
         }
 
         private async Task CommitAsync(string table, OpenFile file, CancellationToken cancellationToken)
@@ -212,6 +326,13 @@ public sealed class JobWorker
             {
                 await file.DisposeAsync();
                 await file.Store.DeleteStagedFileAsync(file.FileName, cancellationToken);
+                return;
+            }
+
+            // A unit's evaluation rows are committed before the data file that holds the unit.
+            if (_evalFile is { } eval && eval.Units.Any(e => file.Units.Any(u => u.Unit.UnitId == e.Unit.UnitId)) && !await CommitEvalAsync(cancellationToken))
+            {
+                await AbandonAsync(file, "file dropped: the evaluation rows of its units were not committed", cancellationToken);
                 return;
             }
 
@@ -280,6 +401,11 @@ public sealed class JobWorker
             }
 
             // Rows of the failed unit are already in the file: drop the file and give its finished units back.
+            await AbandonAsync(file, "file abandoned after another unit failed mid-stream", cancellationToken);
+        }
+
+        private async Task AbandonAsync(OpenFile file, string reason, CancellationToken cancellationToken)
+        {
             foreach (var (table, open) in _files.ToList())
             {
                 if (ReferenceEquals(open, file))
@@ -290,7 +416,7 @@ public sealed class JobWorker
 
             await file.DisposeAsync();
             await file.Store.DeleteStagedFileAsync(file.FileName, cancellationToken);
-            var released = file.Units.Select(u => new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, "file abandoned after another unit failed mid-stream", 0, 0)).ToList();
+            var released = file.Units.Select(u => new UnitResult(u.Unit.UnitId, u.Unit.LeaseToken, UnitResultKind.Released, reason, 0, 0)).ToList();
             if (released.Count > 0)
             {
                 await ReportAsync(released, cancellationToken);

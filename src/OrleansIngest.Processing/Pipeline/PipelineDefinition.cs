@@ -130,6 +130,10 @@ public sealed record PipelineDefinition
     /// <summary>SHA-256 of the committed <c>models/sensor_anomaly.onnx</c>.</summary>
     public const string SensorAnomalySha256 = "0161c32e1ae0be674a86295900b560f24ebcc39ee4a13512568dd28bb2d8e43e";
 
+    /// <summary>Shadow evaluation of candidate models on a sample of units; <see langword="null"/> (absent) runs none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Evaluation.EvaluationDefinition? Evaluation { get; init; }
+
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
@@ -233,6 +237,7 @@ public sealed record PipelineDefinition
         }
 
         ValidateModels(definition.Models);
+        definition.Evaluation?.Validate();
 
         return definition;
     }

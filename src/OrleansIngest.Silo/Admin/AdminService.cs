@@ -1,8 +1,10 @@
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Commit;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Storage;
+using OrleansIngest.Storage.Local;
 
 namespace OrleansIngest.Silo.Admin;
 
@@ -208,6 +210,88 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
         var buckets = await grains.GetGrain<IClusterMetricsGrain>(0).GetThroughputAsync(window);
         return [.. buckets.Select(b => new ThroughputPoint(
             b.Start, b.Units / BucketSeconds, b.Bytes / BucketSeconds, b.AudioSeconds / BucketSeconds))];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<EvaluationSummary>> ListEvaluationsAsync(CancellationToken cancellationToken = default)
+    {
+        var summaries = new List<EvaluationSummary>();
+        await foreach (var (item, store) in EvaluationFilesAsync(".json", cancellationToken))
+        {
+            EvaluationReport report;
+            await using (var stream = await store.OpenReadAsync(item.Uri, item.ETag, cancellationToken))
+            using (var reader = new StreamReader(stream))
+            {
+                try
+                {
+                    report = EvaluationReport.FromJson(await reader.ReadToEndAsync(cancellationToken));
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    // Not an evaluation record (or a torn one): the listing shows the others.
+                    continue;
+                }
+            }
+
+            static double? Value(double value) => double.IsNaN(value) ? null : value;
+            summaries.Add(new EvaluationSummary(
+                report.Id, report.CreatedAt, report.Output, report.Table, report.Baseline, report.Candidate, report.PairedRows,
+                report.Vad is { } vad ? Value(vad.FrameAgreement) : null,
+                report.Vad is { } v2 ? Value(v2.SegmentF1) : null,
+                report.Vad is { } v3 ? Value(v3.ProbabilityMae) : null,
+                [.. report.Kpis.Select(k => new EvaluationKpi(k.Name, Value(k.Baseline), Value(k.Candidate), Value(k.Delta)))],
+                $"{Http.AdminDashboardDefaults.ApiPrefix}/evaluations/{Uri.EscapeDataString(report.Id)}/report"));
+        }
+
+        return [.. summaries.OrderByDescending(s => s.CreatedAt)];
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> GetEvaluationReportAsync(string evaluationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(evaluationId);
+        var name = evaluationId + ".html";
+        await foreach (var (item, store) in EvaluationFilesAsync(".html", cancellationToken))
+        {
+            if (string.Equals(Path.GetFileName(item.RelativePath), name, StringComparison.Ordinal))
+            {
+                await using var stream = await store.OpenReadAsync(item.Uri, item.ETag, cancellationToken);
+                using var reader = new StreamReader(stream);
+                return await reader.ReadToEndAsync(cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    // Evaluation records sit in <output>/_ingest/evaluations/ of every output some job writes to.
+    private async IAsyncEnumerable<(SourceObject Item, IBlobStore Store)> EvaluationFilesAsync(
+        string extension, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var ids = await Registry.GetAllJobsAsync();
+        var specs = await Task.WhenAll(ids.Select(id => grains.GetGrain<IIngestJobGrain>(id).GetSpecAsync()));
+        foreach (var root in specs.OfType<JobSpec>().Select(s => s.OutputRoot.TrimEnd('/', '\\')).Distinct(StringComparer.Ordinal))
+        {
+            var folder = $"{root}/_ingest/evaluations";
+            if (!Locations.IsRemote(folder) && !Directory.Exists(LocalPaths.ToFullPath(folder)))
+            {
+                continue;
+            }
+
+            var store = storage.GetSource(folder);
+            string? token = null;
+            do
+            {
+                var page = await store.ListPageAsync(folder, token, 500, cancellationToken);
+                foreach (var item in page.Items.Where(i => i.RelativePath.EndsWith(extension, StringComparison.Ordinal) && !i.RelativePath.Contains('/', StringComparison.Ordinal)))
+                {
+                    yield return (item, store);
+                }
+
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+        }
     }
 
     private static double BucketSeconds => OrleansIngest.Grains.ThroughputWindow.BucketWidth.TotalSeconds;

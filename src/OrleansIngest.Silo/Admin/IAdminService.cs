@@ -52,4 +52,10 @@ public interface IAdminService
 
     /// <summary>Cluster throughput over the last <paramref name="window"/> (at most an hour), in 5 s buckets, oldest first.</summary>
     Task<IReadOnlyList<ThroughputPoint>> GetThroughputAsync(TimeSpan window, CancellationToken cancellationToken = default);
+
+    /// <summary>Recorded model evaluations under the outputs of the cluster's jobs, newest first.</summary>
+    Task<IReadOnlyList<EvaluationSummary>> ListEvaluationsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The self-contained HTML report of one evaluation; null when no output holds it.</summary>
+    Task<string?> GetEvaluationReportAsync(string evaluationId, CancellationToken cancellationToken = default);
 }

@@ -41,6 +41,11 @@ internal static class AdminApiEndpoints
         api.MapGet("/silos", ListSilosAsync).WithName("ListSilos").WithSummary("The silos of the cluster with their load and execution provider.");
         api.MapGet("/throughput", GetThroughputAsync).WithName("GetThroughput").WithSummary("Cluster throughput over the last minutes (≤ 60), in 5 s buckets, oldest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/evaluations", ListEvaluationsAsync).WithName("ListEvaluations")
+            .WithSummary("Model evaluations recorded under the jobs' outputs (orleans-ingest evaluate), newest first, with their headline figures.");
+        api.MapGet("/evaluations/{id}/report", GetEvaluationReportAsync).WithName("GetEvaluationReport")
+            .WithSummary("The self-contained HTML report of one evaluation.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/html").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static void MapAction(RouteGroupBuilder api, string action, string name, string summary, Func<IAdminService, string, CancellationToken, Task<bool>> act) =>
@@ -129,6 +134,32 @@ internal static class AdminApiEndpoints
 
         return TypedResults.Ok(await service.GetThroughputAsync(TimeSpan.FromMinutes(window), cancellationToken));
     }
+
+    private static async Task<Ok<IReadOnlyList<EvaluationSummary>>> ListEvaluationsAsync(IAdminService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.ListEvaluationsAsync(cancellationToken));
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEvaluationReportAsync(
+        string id, HttpContext context, IAdminService service, CancellationToken cancellationToken)
+    {
+        // Ids are file names the CLI made ({time}-{candidate}-vs-{baseline}-{hex}); anything else names no report.
+        if (id.Length > 200 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || id.Contains("..", StringComparison.Ordinal))
+        {
+            return EvaluationNotFound(id);
+        }
+
+        if (await service.GetEvaluationReportAsync(id, cancellationToken) is not { } html)
+        {
+            return EvaluationNotFound(id);
+        }
+
+        // The report is self-contained (inline styles and SVG, no script): nothing else may load or run in it.
+        context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.Content(html, "text/html; charset=utf-8");
+    }
+
+    private static ProblemHttpResult EvaluationNotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such evaluation.", detail: $"No job output holds an evaluation '{id}'.");
 
     private static ProblemHttpResult JobNotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job.", detail: $"The cluster knows no job '{id}'.");

@@ -22,7 +22,7 @@ public static class AdminUi
     public const string AssetPrefix = "/ui";
 
     /// <summary>The page routes that serve the shell; the script picks the page from the path.</summary>
-    public static IReadOnlyList<string> PagePatterns { get; } = ["/", "/jobs/{id}", "/jobs/{id}/quarantine", "/quarantine", "/silos"];
+    public static IReadOnlyList<string> PagePatterns { get; } = ["/", "/jobs/{id}", "/jobs/{id}/quarantine", "/quarantine", "/silos", "/evaluations"];
 
     // Scripts and styles come only from this host, the page cannot be framed, and data: covers the inline SVG favicon.
     private const string ContentSecurityPolicy =

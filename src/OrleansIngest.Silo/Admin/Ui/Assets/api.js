@@ -73,6 +73,7 @@ export const api = {
   tables: (jobId) => request('GET', `/api/jobs/${id(jobId)}/tables`),
   quarantine: (jobId) => request('GET', `/api/jobs/${id(jobId)}/quarantine`),
   silos: () => request('GET', '/api/silos'),
+  evaluations: () => request('GET', '/api/evaluations'),
   throughput: (minutes) => request('GET', `/api/throughput?minutes=${minutes}`),
   act: (jobId, action) => request('POST', `/api/jobs/${id(jobId)}/${action}`),
   retry: (jobId, unitIds) => request('POST', `/api/jobs/${id(jobId)}/quarantine/retry`, unitIds ? { unitIds } : {}),

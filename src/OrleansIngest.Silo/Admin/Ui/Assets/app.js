@@ -6,6 +6,7 @@ import * as overview from './overview.js';
 import * as job from './job.js';
 import * as quarantine from './quarantine.js';
 import * as silos from './silos.js';
+import * as evaluations from './evaluations.js';
 
 const Routes = [
   { pattern: /^\/$/, page: overview, nav: 'overview' },
@@ -13,6 +14,7 @@ const Routes = [
   { pattern: /^\/jobs\/([^/]+)$/, page: job, nav: 'overview' },
   { pattern: /^\/quarantine$/, page: quarantine, nav: 'quarantine' },
   { pattern: /^\/silos$/, page: silos, nav: 'silos' },
+  { pattern: /^\/evaluations$/, page: evaluations, nav: 'evaluations' },
 ];
 
 const ReconnectDelayMs = 5000;
