@@ -56,6 +56,7 @@ public sealed partial class IngestJobGrain
             throw new InvalidOperationException($"Job '{JobId}' is {(s.Spec is null ? "unknown" : s.Cancelled ? "cancelled" : "failed")}; start a new job to retry its units.");
         }
 
+        _unitsVersion++;
         var reopened = (await Task.WhenAll(unitIds.GroupBy(id => JobPartitions.Of(id, s.Partitions)).Select(g => Partition(g.Key).ReopenAsync([.. g])))).Sum();
         if (s.CompletedAt is not null)
         {

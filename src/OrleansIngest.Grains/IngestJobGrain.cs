@@ -30,6 +30,10 @@ public sealed partial class IngestJobGrain(
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly RateSampler _rates = new();
     private bool _listing;
+
+    // Bumped whenever units are added or reopened: a progress call completes the job only if nothing changed while it
+    // read the partitions' counts (listing and event turns interleave with its awaits).
+    private long _unitsVersion;
     private EventUnitPlanner? _planner;
     private bool _eventsDirty;
     private IGrainTimer? _timer;
@@ -94,13 +98,15 @@ public sealed partial class IngestJobGrain(
     public async Task<JobProgress> GetProgressAsync()
     {
         var s = state.State;
+        var before = new CompletionSnapshot(s.ListingDone, _unitsVersion);
         var counts = s.Spec is null
             ? []
             : await Task.WhenAll(Enumerable.Range(0, s.Partitions).Select(i => GrainFactory.GetGrain<IJobPartitionGrain>(JobPartitions.Key(JobId, i)).GetCountsAsync()));
         var pending = counts.Sum(c => c.Pending);
         var leased = counts.Sum(c => c.Leased);
         var finite = s.Spec?.Continuous is null || s.Unsubscribed;
-        if (s.Spec is not null && finite && s.ListingDone && s.CompletedAt is null && s.Error is null && !s.Paused && pending + leased == 0)
+        if (s.Spec is not null && finite && s.CompletedAt is null && s.Error is null && !s.Paused
+            && CompletionSnapshot.AllUnitsCounted(before, new CompletionSnapshot(s.ListingDone, _unitsVersion), pending + leased))
         {
             s.CompletedAt = timeProvider.GetUtcNow();
             await SaveAsync();
@@ -147,6 +153,7 @@ public sealed partial class IngestJobGrain(
 
     private async Task<int> AddToPartitionsAsync(PartitionContext context, IReadOnlyList<WorkUnit> units)
     {
+        _unitsVersion++;
         var added = await Task.WhenAll(units.GroupBy(u => JobPartitions.Of(u.UnitId, state.State.Partitions)).Select(g =>
             Partition(g.Key).AddUnitsAsync(context, [.. g])));
         return added.Sum();
