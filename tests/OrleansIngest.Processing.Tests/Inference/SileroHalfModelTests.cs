@@ -6,7 +6,9 @@ namespace OrleansIngest.Processing.Tests.Inference;
 /// <summary>
 /// The npm package's half-precision export (<c>silero_vad_half.onnx</c>): float16 inside the graph, float32 at its
 /// edges, 16 kHz only, so it declares no <c>sr</c> input. Measured against the production model on the espeak text
-/// below: max |Δp| per 32 ms frame {MEASURED_MAX}, mean |Δp| {MEASURED_MEAN}; the bounds leave about a 2× margin.
+/// below (259 frames of 32 ms): mean |Δp| 0.036, 251/259 frames (96.9 %) on the same side of 0.5, speech ratio 0.903
+/// against 0.927. fp16 moves a few frames at speech onsets and offsets a lot (max |Δp| 0.86, 13 frames above 0.3), so
+/// the test bounds the mean (0.07), the frame agreement (≥ 0.93) and the speech ratio (Δ ≤ 0.05), not the maximum.
 /// </summary>
 [Collection(SileroVadCollection.Name)]
 [Trait("Category", "Integration")]
@@ -43,9 +45,10 @@ public sealed class SileroHalfModelTests(SileroVadModelFixture fixture)
 
         Assert.Equal(expected.FrameProbabilities.Length, actual.FrameProbabilities.Length);
         var differences = expected.FrameProbabilities.Zip(actual.FrameProbabilities, (a, b) => Math.Abs(a - b)).ToList();
-        Assert.True(differences.Max() <= MaxFrameDifference, $"max |Δp| {differences.Max()}, mean {differences.Average()}");
+        var agreement = expected.FrameProbabilities.Zip(actual.FrameProbabilities).Count(p => (p.First > 0.5f) == (p.Second > 0.5f)) / (double)differences.Count;
         Assert.True(differences.Average() <= MeanFrameDifference, $"mean |Δp| {differences.Average()}");
-        Assert.InRange(Math.Abs(expected.SpeechRatio - actual.SpeechRatio), 0f, 0.05f);
+        Assert.True(agreement >= MinFrameAgreement, $"frame agreement {agreement}");
+        Assert.InRange(Math.Abs(expected.SpeechRatio - actual.SpeechRatio), 0f, MaxSpeechRatioDifference);
         Assert.True(actual.SpeechRatio > 0.7f, $"half model speech ratio {actual.SpeechRatio}");
     }
 
@@ -59,6 +62,8 @@ public sealed class SileroHalfModelTests(SileroVadModelFixture fixture)
         Assert.True(result.SpeechProbMean < 0.05f, $"speech prob mean {result.SpeechProbMean}");
     }
 
-    private const float MaxFrameDifference = 1f;
-    private const float MeanFrameDifference = 1f;
+    // Measured: mean |Δp| 0.036, frame agreement at 0.5 251/259 = 0.969, speech ratio 0.927 vs 0.903 (Δ 0.023).
+    private const double MeanFrameDifference = 0.07;
+    private const double MinFrameAgreement = 0.93;
+    private const float MaxSpeechRatioDifference = 0.05f;
 }
