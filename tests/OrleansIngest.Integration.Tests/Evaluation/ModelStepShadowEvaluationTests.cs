@@ -12,6 +12,7 @@ using OrleansIngest.Silo.Admin;
 using OrleansIngest.Silo.Hosting;
 using OrleansIngest.TestSupport;
 using OrleansIngest.TestSupport.DuckDb;
+using Xunit.Abstractions;
 
 namespace OrleansIngest.Integration.Tests.Evaluation;
 
@@ -22,7 +23,7 @@ namespace OrleansIngest.Integration.Tests.Evaluation;
 /// and its figures checked against values computed here from the DuckDB rows and the labels.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class ModelStepShadowEvaluationTests : IAsyncLifetime
+public sealed class ModelStepShadowEvaluationTests(ITestOutputHelper log) : IAsyncLifetime
 {
     private const string SmallSha256 = "f1aa2e1eb810415b34752b6e89c7f09e4e3ac8ebf20242f98756c38983ce1e9d";
     private const int WindowsPerFile = 40;
@@ -166,7 +167,13 @@ public sealed class ModelStepShadowEvaluationTests : IAsyncLifetime
             Assert.Equal(MacroF1(truthClasses, predicted), figures.GetProperty("macroF1").GetDouble(), 12);
         }
 
-        Assert.True(quality["sensor_anomaly"].GetProperty("accuracy").GetDouble() > 0.9, "the production model is the better one on held-out series");
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{windowIds.Count} windows: agreement {classes.GetProperty("agreement").GetDouble():F4}, kappa {classes.GetProperty("kappa").GetDouble():F4}, score MAE {scoreMae:F4}"));
+        foreach (var (model, figures) in quality)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{model}: accuracy {figures.GetProperty("accuracy").GetDouble():F4}, macro F1 {figures.GetProperty("macroF1").GetDouble():F4}"));
+        }
+
+        Assert.True(quality["sensor_anomaly"].GetProperty("accuracy").GetDouble() > 0.9, "the production model is accurate on held-out series");
 
         // The score against "anything but normal": ROC AUC equals the Mann-Whitney probability computed here.
         var scored = root.GetProperty("quality").EnumerateArray().ToDictionary(q => q.GetProperty("model").GetString()!);
@@ -174,6 +181,7 @@ public sealed class ModelStepShadowEvaluationTests : IAsyncLifetime
         {
             var auc = MannWhitneyAuc(windowIds.Select(id => (rows[id].GetProperty("anomaly_score").GetDouble(), truth[id] != "normal")).ToList());
             Assert.Equal(auc, scored[model].GetProperty("rocAuc").GetDouble(), 9);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{model}: ROC AUC of anomaly_score {auc:F4}"));
         }
 
         // The candidate is registered in the output's model registry like a step.
