@@ -4,6 +4,8 @@ using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Processing.Synthetic;
+using OrleansIngest.Processing.Tests.Inference;
+using OrleansIngest.Processing.Tests.Models;
 using OrleansIngest.Processing.Tests.Parquet;
 
 namespace OrleansIngest.Processing.Tests.Evaluation;
@@ -169,5 +171,86 @@ public sealed class ModelStepShadowTests : IDisposable
 
         Assert.Empty(shadow.RowsFor(batch, "sensor_anomaly", 0, new EvalRowKey("w", "u", "s", "e", 0, 10, 10, "p")));
         Assert.Equal(plain.Select(r => r["anomaly_score"]), shadowed.Select(r => r["anomaly_score"]));
+    }
+
+    [Fact]
+    public async Task ModelStepShadow_AudioSegmentsGetOneRowPerModelWithEveryOutputTypeOfTheStep()
+    {
+        // The candidate is the same file under another name, so its outputs must equal the production step's.
+        var step = TestModels.LogMelEmbedStep();
+        var pipeline = PipelineDefinition.Validate(PipelineDefinition.Default with
+        {
+            Audio = new AudioDefinition { SegmentSeconds = 2 },
+            Models = [step],
+            Evaluation = new EvaluationDefinition
+            {
+                Sample = 1,
+                Candidates = [new CandidateDefinition { Name = "embed_copy", Shadows = step.Name, Path = step.Path, Sha256 = step.Sha256, Version = "copy", Provider = "cpu", BatchSize = 2 }],
+            },
+        });
+        using var catalog = new ModelCatalog(null, new ModelCatalogSettings(_directory.Path));
+        var steps = await catalog.LoadAsync(pipeline.Models);
+        var shadow = ModelStepShadow.Create(pipeline, steps, (await catalog.LoadAsync(ModelStepShadow.CandidateSteps(pipeline))).All, TimeProvider.System)!;
+        using var wav = new MemoryStream();
+        WavEncoder.Write(wav, TestAudio.Bursts(5 * AudioUnitProcessor.SampleRate, seed: 3), AudioUnitProcessor.SampleRate, 1, WavSampleFormat.Pcm16);
+        wav.Position = 0;
+        var unit = new LeasedUnit("unit-a", 1, "memory://raw/a.wav", "a.wav", "\"e\"", wav.Length, "audio_segments", RouteKind.Audio);
+        var rows = new List<AudioSegmentRow>();
+        var evalRows = new List<EvalRow>();
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        await using (var vad = new VadBatcher(model))
+        {
+            await new AudioUnitProcessor(vad, "silero_vad@test", TimeProvider.System, models: steps).ProcessAsync(
+                unit,
+                wav,
+                new PipelineContext(pipeline, "p@1", "w"),
+                row =>
+                {
+                    rows.Add(row);
+                    return ValueTask.CompletedTask;
+                },
+                shadow: null,
+                new ModelShadowSink(shadow, [step.Name], (name, row) =>
+                {
+                    Assert.Equal(step.Name, name);
+                    evalRows.Add(row);
+                    return ValueTask.CompletedTask;
+                }));
+        }
+
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(2 * rows.Count, evalRows.Count);
+        var layout = shadow.LayoutFor(step.Name);
+        Assert.Equal("eval_logmel_embed", layout.TableName);
+        Assert.Equal(
+            [EvalColumnType.FloatList, EvalColumnType.FloatList, EvalColumnType.String, EvalColumnType.Float, EvalColumnType.Int64],
+            layout.Outputs.Select(c => c.Type));
+        foreach (var row in rows)
+        {
+            var baseline = Assert.Single(evalRows, e => e.RowId == row.SegmentId && e.ModelName == step.Name);
+            var candidate = Assert.Single(evalRows, e => e.RowId == row.SegmentId && e.ModelName == "embed_copy");
+            Assert.Equal((EvalRoles.Baseline, EvalRoles.Candidate), (baseline.Role, candidate.Role));
+            Assert.Equal((row.StartS, row.EndS, row.EndS - row.StartS), (candidate.StartS, candidate.EndS, candidate.MediaSeconds));
+            for (var i = 0; i < layout.Outputs.Count; i++)
+            {
+                Assert.Equal(row.ModelColumns![layout.Outputs[i].Name], baseline.Outputs[i]);
+                // The candidate batches 2 rows per call, the step 4: float sums may differ in the last bits.
+                switch (baseline.Outputs[i])
+                {
+                    case float[] values:
+                        Assert.Equal(values, Assert.IsType<float[]>(candidate.Outputs[i]), (a, b) => Math.Abs(a - b) <= 1e-5f);
+                        break;
+                    case float value:
+                        Assert.Equal(value, Assert.IsType<float>(candidate.Outputs[i]), 1e-5f);
+                        break;
+                    default:
+                        Assert.Equal(baseline.Outputs[i], candidate.Outputs[i]);
+                        break;
+                }
+            }
+
+            layout.Validate(baseline);
+            layout.Validate(candidate);
+        }
     }
 }
