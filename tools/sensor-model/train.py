@@ -9,7 +9,11 @@ float32 [batch, 4, 5], so the pipeline feeds it what it computes for every windo
 Feature scaling is part of the graph: per-channel shape features (spread, spike height and slope relative to the
 channel's typical noise) are computed inside the model, so no preprocessing lives outside the ONNX file.
 
-Usage: /usr/bin/python3 train.py train.csv val.csv out.onnx
+Usage: /usr/bin/python3 train.py train.csv val.csv out.onnx [hidden epochs seed]
+  hidden  width of the two hidden layers (default 32)
+  epochs  passes over the training set (default 60)
+  seed    torch/numpy seed (default 20240601)
+The defaults make models/sensor_anomaly.onnx; `8 4 7` makes models/sensor_anomaly_small.onnx, the evaluation candidate.
 """
 import sys
 
@@ -51,12 +55,12 @@ class ShapeFeatures(nn.Module):
 
 
 class SensorAnomalyModel(nn.Module):
-    def __init__(self, noise, mu, sigma):
+    def __init__(self, noise, mu, sigma, hidden=32):
         super().__init__()
         self.features = ShapeFeatures(noise)
         self.register_buffer("mu", torch.tensor(mu, dtype=torch.float32))
         self.register_buffer("sigma", torch.tensor(sigma, dtype=torch.float32))
-        self.mlp = nn.Sequential(nn.Linear(CHANNELS * 6, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, len(LABELS)))
+        self.mlp = nn.Sequential(nn.Linear(CHANNELS * 6, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, len(LABELS)))
 
     def logits(self, x):
         return self.mlp((self.features(x) - self.mu) / self.sigma)
@@ -66,9 +70,9 @@ class SensorAnomalyModel(nn.Module):
         return probabilities, 1.0 - probabilities[:, 0:1]
 
 
-def main(train_csv, val_csv, out_onnx):
-    torch.manual_seed(SEED)
-    np.random.seed(SEED)
+def main(train_csv, val_csv, out_onnx, hidden=32, epochs=60, seed=SEED):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
     torch.use_deterministic_algorithms(True)
     x_train, y_train = load(train_csv)
     x_val, y_val = load(val_csv)
@@ -76,13 +80,13 @@ def main(train_csv, val_csv, out_onnx):
     # The typical noise of a channel: the median within-window std of the normal training windows.
     noise = np.median(x_train[y_train == 0][:, :, 1], axis=0)
     features = ShapeFeatures(noise)(torch.from_numpy(x_train)).numpy()
-    model = SensorAnomalyModel(noise, features.mean(axis=0), features.std(axis=0) + 1e-6)
+    model = SensorAnomalyModel(noise, features.mean(axis=0), features.std(axis=0) + 1e-6, hidden)
 
     xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(SEED)
-    for epoch in range(60):
+    generator = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
         order = torch.randperm(len(xt), generator=generator)
         for start in range(0, len(xt), 64):
             batch = order[start:start + 64]
@@ -111,6 +115,6 @@ def main(train_csv, val_csv, out_onnx):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 7):
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main(*sys.argv[1:4], *(int(a) for a in sys.argv[4:]))

@@ -26,7 +26,10 @@ internal static class EvaluateCommand
         var output = new Option<string>("--output") { Description = "Output folder or blob container URL the pipeline wrote to.", Required = true };
         var baseline = new Option<string>("--baseline") { Description = "Baseline model name (model_name in the evaluation table, e.g. silero_vad).", Required = true };
         var candidate = new Option<string>("--candidate") { Description = "Candidate model name (a name from the pipeline's evaluation.candidates).", Required = true };
-        var table = new Option<string>("--table") { Description = "Evaluation table holding both models.", DefaultValueFactory = _ => "eval_vad" };
+        var table = new Option<string?>("--table")
+        {
+            Description = "Evaluation table holding both models (default: eval_vad for the baseline silero_vad, else eval_<baseline>, e.g. eval_sensor_anomaly).",
+        };
         var labels = new Option<FileInfo?>("--labels") { Description = "Reference labels: CSV or JSON Lines with row_id,label|score or source_uri,start_s,end_s[,label] (VAD: speech intervals)." };
         var kpis = new Option<string[]>("--kpi") { Description = "A KPI 'name = expression' (repeatable), e.g. \"speech_hours = sum(end_s - start_s) / 3600 where speech_ratio > 0.5\".", AllowMultipleArgumentsPerToken = false };
         var kpiFile = new Option<FileInfo?>("--kpi-file") { Description = "File with one KPI per line ('#' starts a comment)." };
@@ -45,12 +48,16 @@ internal static class EvaluateCommand
         shared.AddTo(command, cluster: false);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new Request(
-                parse.GetValue(output)!, parse.GetValue(table)!, parse.GetValue(baseline)!, parse.GetValue(candidate)!, parse.GetValue(labels),
+                parse.GetValue(output)!, parse.GetValue(table) ?? DefaultTable(parse.GetValue(baseline)!), parse.GetValue(baseline)!, parse.GetValue(candidate)!, parse.GetValue(labels),
                 parse.GetValue(kpis) ?? [], parse.GetValue(kpiFile), parse.GetValue(report), parse.GetValue(json), parse.GetValue(threshold), parse.GetValue(price)),
             shared.Storage(parse),
             cancellationToken));
         return command;
     }
+
+    /// <summary>The table a baseline's rows are in: <c>eval_vad</c> for the built-in VAD, else <c>eval_&lt;step&gt;</c> (the baseline is the step).</summary>
+    internal static string DefaultTable(string baseline) =>
+        baseline == VadShadow.BaselineName ? VadShadow.TableName : ModelStepShadow.TableNameOf(baseline);
 
     private static async Task<int> RunAsync(Request request, string? storageConnectionString, CancellationToken cancellationToken)
     {
@@ -70,6 +77,13 @@ internal static class EvaluateCommand
         catch (FormatException ex)
         {
             Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        // The table name becomes a folder or blob prefix under the output: only a plain table name is read.
+        if (request.Table.Length == 0 || !request.Table.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            Console.Error.WriteLine($"'{request.Table}' is not an evaluation table name (lowercase letters, digits and '_').");
             return 2;
         }
 

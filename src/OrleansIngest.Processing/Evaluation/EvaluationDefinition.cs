@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Pipeline;
 
 namespace OrleansIngest.Processing.Evaluation;
 
@@ -64,6 +67,65 @@ public sealed record EvaluationDefinition
             }
         }
     }
+
+    /// <summary>
+    /// Checks the block against the pipeline's model steps: each candidate shadows <c>vad</c> or an existing step, a
+    /// model-step candidate is not named like a step, and its own inputs/outputs (when given) bind the step's kind and
+    /// produce the step's columns with the same names and types.
+    /// </summary>
+    /// <exception cref="FormatException">The block is invalid.</exception>
+    public void Validate(IReadOnlyList<ModelStepDefinition> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        Validate();
+        foreach (var candidate in Candidates)
+        {
+            if (models.Any(m => string.Equals(m.Name, candidate.Name, StringComparison.Ordinal)))
+            {
+                throw new FormatException($"evaluation.candidates[{candidate.Name}]: the name is already a model step's; candidate names must differ from step names.");
+            }
+
+            if (candidate.Shadows == CandidateDefinition.VadStep)
+            {
+                if (candidate.Inputs is not null || candidate.Outputs is not null || candidate.Channels is not null)
+                {
+                    throw new FormatException($"evaluation.candidates[{candidate.Name}] shadows vad, which has fixed Silero bindings: remove its inputs, outputs and channels.");
+                }
+
+                continue;
+            }
+
+            var step = models.FirstOrDefault(m => string.Equals(m.Name, candidate.Shadows, StringComparison.Ordinal))
+                ?? throw new FormatException(
+                    $"evaluation.candidates[{candidate.Name}].shadows is '{candidate.Shadows}', which is neither 'vad' nor a model step " +
+                    $"(steps: {(models.Count == 0 ? "none" : string.Join(", ", models.Select(m => m.Name)))}).");
+            var effective = candidate.StepDefinition(step);
+            try
+            {
+                effective.Validate();
+            }
+            catch (FormatException ex)
+            {
+                throw new FormatException($"evaluation.candidates[{candidate.Name}]: {ex.Message}", ex);
+            }
+
+            var expected = ModelStep.ColumnsOf(step);
+            var actual = ModelStep.ColumnsOf(effective);
+            if (!expected.SequenceEqual(actual) || !LabelsOf(step).SequenceEqual(LabelsOf(effective)))
+            {
+                throw new FormatException(
+                    $"evaluation.candidates[{candidate.Name}] must produce the columns of step '{step.Name}' with the same names and types " +
+                    $"(step: {Describe(step)}; candidate: {Describe(effective)}).");
+            }
+        }
+    }
+
+    private static IEnumerable<string> LabelsOf(ModelStepDefinition step) =>
+        step.Outputs.SelectMany(o => o.Labels.Select(l => $"{o.Column}:{l}"));
+
+    private static string Describe(ModelStepDefinition step) => string.Join(", ", step.Outputs.Select(o => o.Type == ModelOutputType.ClassProbabilities
+        ? $"{o.Column} class_probabilities [{string.Join("|", o.Labels)}]"
+        : $"{o.Column} {o.Type.ToString().ToLowerInvariant()}{(o.Length is { } n ? $"[{n}]" : "")}"));
 }
 
 /// <summary>One candidate model of the <c>evaluation:</c> block.</summary>
@@ -92,6 +154,40 @@ public sealed partial record CandidateDefinition
 
     /// <summary>Streams batched per model run by the candidate's own batcher.</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>Model-step candidates only: ONNX input → binding; <see langword="null"/> inherits the step's.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Inputs { get; init; }
+
+    /// <summary>Model-step candidates only: outputs; <see langword="null"/> inherits the step's. Must give the step's column names and types.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ModelOutputDefinition>? Outputs { get; init; }
+
+    /// <summary>Model-step candidates only: channels of <c>sensor_window_matrix</c>; <see langword="null"/> inherits the step's.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Channels { get; init; }
+
+    /// <summary>
+    /// The candidate as a model step of <paramref name="step"/>'s kind, loaded by the same catalog rules: its own
+    /// location, hash, version (default <c>1</c>), provider and batch size; the step's inputs, outputs, channels and
+    /// MFCC size unless it gives its own.
+    /// </summary>
+    public ModelStepDefinition StepDefinition(ModelStepDefinition step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return step with
+        {
+            Name = Name,
+            Path = Path,
+            Sha256 = Sha256?.Trim() ?? "",
+            Version = string.IsNullOrWhiteSpace(Version) ? "1" : Version,
+            Provider = Provider,
+            BatchSize = BatchSize,
+            Inputs = Inputs ?? step.Inputs,
+            Outputs = Outputs ?? step.Outputs,
+            Channels = Channels ?? step.Channels,
+        };
+    }
 
     /// <summary>Table the candidate's rows go to: <c>eval_&lt;shadows&gt;</c>.</summary>
     public string TableName => Parquet.EvalTableLayout.TablePrefix + Shadows;

@@ -50,6 +50,22 @@ public sealed record SegmentMatch(DetectionScore Score, double MeanBoundaryError
 /// <param name="Y">True positive rate (ROC) or precision (PR).</param>
 public readonly record struct CurvePoint(double X, double Y);
 
+/// <summary>Scores of one class against reference labels.</summary>
+/// <param name="Label">The class.</param>
+/// <param name="Support">Reference items of the class.</param>
+/// <param name="Predicted">Items predicted as the class.</param>
+/// <param name="Precision">Correct / predicted (NaN when none predicted).</param>
+/// <param name="Recall">Correct / support (NaN without support).</param>
+/// <param name="F1">2·correct / (support + predicted).</param>
+public sealed record ClassScore(string Label, long Support, long Predicted, double Precision, double Recall, double F1);
+
+/// <summary>Multi-class scores against reference labels.</summary>
+/// <param name="Items">Items scored.</param>
+/// <param name="Accuracy">Fraction predicted correctly.</param>
+/// <param name="MacroF1">Mean F1 over the classes.</param>
+/// <param name="Classes">Per-class scores, ordinal order of the labels.</param>
+public sealed record ClassificationScore(long Items, double Accuracy, double MacroF1, IReadOnlyList<ClassScore> Classes);
+
 /// <summary>Counts of values in equal-width bins over [<paramref name="Min"/>, <paramref name="Max"/>].</summary>
 /// <param name="Min">Lower edge of the first bin.</param>
 /// <param name="Max">Upper edge of the last bin (inclusive).</param>
@@ -161,6 +177,38 @@ public static class EvaluationMetrics
         }
 
         return new DetectionScore(tp, fp, fn);
+    }
+
+    /// <summary>
+    /// Multi-class scores of <paramref name="predicted"/> against <paramref name="truth"/>: per class (every label in
+    /// either, ordinal order) precision tp/(tp+fp) (NaN without predictions), recall tp/(tp+fn) (NaN without support)
+    /// and F1 2tp/(2tp+fp+fn); accuracy, and macro F1 (mean of the classes' F1). NaN figures when empty.
+    /// </summary>
+    public static ClassificationScore Classification(IReadOnlyList<string> truth, IReadOnlyList<string> predicted)
+    {
+        RequireSameLength(truth.Count, predicted.Count);
+        var classes = truth.Concat(predicted).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var perClass = classes.Select(label =>
+        {
+            long tp = 0, fp = 0, fn = 0, support = 0;
+            for (var i = 0; i < truth.Count; i++)
+            {
+                var isTruth = string.Equals(truth[i], label, StringComparison.Ordinal);
+                var isPredicted = string.Equals(predicted[i], label, StringComparison.Ordinal);
+                support += isTruth ? 1 : 0;
+                tp += isTruth && isPredicted ? 1 : 0;
+                fp += !isTruth && isPredicted ? 1 : 0;
+                fn += isTruth && !isPredicted ? 1 : 0;
+            }
+
+            return new ClassScore(
+                label, support, tp + fp,
+                tp + fp == 0 ? double.NaN : tp / (double)(tp + fp),
+                support == 0 ? double.NaN : tp / (double)support,
+                (2 * tp) + fp + fn == 0 ? double.NaN : 2.0 * tp / ((2 * tp) + fp + fn));
+        }).ToList();
+        return new ClassificationScore(
+            truth.Count, Agreement(truth, predicted), perClass.Count == 0 ? double.NaN : perClass.Average(c => c.F1), perClass);
     }
 
     /// <summary>Fraction of positions where the two label sequences are equal; NaN when empty.</summary>

@@ -55,6 +55,9 @@ public sealed record EvaluationReport
     /// <summary>Class (string) output columns compared.</summary>
     public IReadOnlyList<ClassComparison> Classes { get; init; } = [];
 
+    /// <summary>Class quality against reference row labels, per model and class column; empty without row labels.</summary>
+    public IReadOnlyList<ClassQuality> ClassQuality { get; init; } = [];
+
     /// <summary>Quality against reference labels, per model; empty without labels.</summary>
     public IReadOnlyList<LabelQuality> Quality { get; init; } = [];
 
@@ -131,6 +134,15 @@ public sealed record ClassComparison(string Column, double Agreement, double Kap
 public sealed record LabelQuality(
     string Model, string Level, long Items, double Precision, double Recall, double F1, double RocAuc, double PrAuc,
     IReadOnlyList<CurvePoint> Roc, IReadOnlyList<CurvePoint> PrecisionRecall);
+
+/// <summary>Class quality of one model's class column against the reference row labels.</summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Column">Class column (a <c>class_probabilities</c> output's <c>_label</c> column).</param>
+/// <param name="Items">Labelled rows scored.</param>
+/// <param name="Accuracy">Fraction of rows whose class equals the label.</param>
+/// <param name="MacroF1">Mean F1 over the classes.</param>
+/// <param name="Classes">Precision, recall and F1 per class.</param>
+public sealed record ClassQuality(string Model, string Column, long Items, double Accuracy, double MacroF1, IReadOnlyList<ClassScore> Classes);
 
 /// <summary>Throughput and cost of one model on this hardware.</summary>
 /// <param name="Model">Model name.</param>

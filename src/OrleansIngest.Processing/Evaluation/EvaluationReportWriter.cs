@@ -155,6 +155,16 @@ public static class EvaluationReportWriter
             sections.Add(("Classes", [.. report.Classes.Select(c => (c.Column, $"agreement {Format(c.Agreement)}, Cohen's kappa {Format(c.Kappa)}"))]));
         }
 
+        foreach (var quality in report.ClassQuality)
+        {
+            sections.Add(($"Classes against labels: {quality.Model}, {quality.Column} ({quality.Items} rows)", [
+                ("accuracy", Format(quality.Accuracy)),
+                ("macro F1", Format(quality.MacroF1)),
+                .. quality.Classes.Select(c => (c.Label, string.Create(
+                    CultureInfo.InvariantCulture, $"precision {Format(c.Precision)}, recall {Format(c.Recall)}, F1 {Format(c.F1)} ({c.Support} labelled, {c.Predicted} predicted)"))),
+            ]));
+        }
+
         foreach (var quality in report.Quality)
         {
             sections.Add(($"Quality against labels: {quality.Model} ({quality.Level} level, {quality.Items} items)", [

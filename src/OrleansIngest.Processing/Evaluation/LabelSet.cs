@@ -11,16 +11,25 @@ namespace OrleansIngest.Processing.Evaluation;
 public sealed class LabelSet
 {
     private readonly Dictionary<string, bool> _rows;
+    private readonly Dictionary<string, string> _rowClasses;
     private readonly Dictionary<string, List<TimeInterval>> _intervals;
 
-    private LabelSet(Dictionary<string, bool> rows, Dictionary<string, List<TimeInterval>> intervals)
+    private LabelSet(Dictionary<string, bool> rows, Dictionary<string, string> rowClasses, Dictionary<string, List<TimeInterval>> intervals)
     {
         _rows = rows;
+        _rowClasses = rowClasses;
         _intervals = intervals;
     }
 
-    /// <summary>Row labels by row id.</summary>
+    /// <summary>
+    /// Row labels by row id, as positive/negative: 1/true/yes/speech/positive and a score ≥ 0.5 are positive;
+    /// 0/false/no/nonspeech/silence/negative/normal and a score &lt; 0.5 are negative; any other class name (an
+    /// anomaly class such as <c>drift</c>) is positive, so a score column is scored as "not the negative class".
+    /// </summary>
     public IReadOnlyDictionary<string, bool> Rows => _rows;
+
+    /// <summary>Row labels by row id as given (class names, for class columns); rows without a <c>label</c> are absent.</summary>
+    public IReadOnlyDictionary<string, string> RowClasses => _rowClasses;
 
     /// <summary>Positive reference intervals by source URI, sorted by start.</summary>
     public IReadOnlyDictionary<string, List<TimeInterval>> Intervals => _intervals;
@@ -39,6 +48,7 @@ public sealed class LabelSet
     {
         ArgumentNullException.ThrowIfNull(lines);
         var rows = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var rowClasses = new Dictionary<string, string>(StringComparer.Ordinal);
         var intervals = new Dictionary<string, List<TimeInterval>>(StringComparer.Ordinal);
         string[]? header = null;
         for (var i = 0; i < lines.Count; i++)
@@ -72,12 +82,21 @@ public sealed class LabelSet
                 }
             }
 
-            var positive = (!fields.TryGetValue("label", out var label) && !fields.TryGetValue("score", out label)) || IsPositive(label, name, i);
+            var hasLabel = fields.TryGetValue("label", out var label) || fields.TryGetValue("score", out label);
             if (fields.TryGetValue("row_id", out var rowId) && rowId.Length > 0)
             {
-                rows[rowId] = positive;
+                // A class name that is not a negative word (drift, spike…) counts as positive: "not the negative class".
+                rows[rowId] = !hasLabel || !TryParsePositive(label!, out var isPositive) || isPositive;
+                if (fields.TryGetValue("label", out var className) && className.Trim().Length > 0)
+                {
+                    rowClasses[rowId] = className.Trim();
+                }
+
+                continue;
             }
-            else if (fields.TryGetValue("source_uri", out var source) && fields.TryGetValue("start_s", out var start) && fields.TryGetValue("end_s", out var end))
+
+            var positive = !hasLabel || IsPositive(label!, name, i);
+            if (fields.TryGetValue("source_uri", out var source) && fields.TryGetValue("start_s", out var start) && fields.TryGetValue("end_s", out var end))
             {
                 if (positive)
                 {
@@ -100,20 +119,36 @@ public sealed class LabelSet
             list.Sort((a, b) => a.Start.CompareTo(b.Start));
         }
 
-        return new LabelSet(rows, intervals);
+        return new LabelSet(rows, rowClasses, intervals);
     }
 
     /// <summary>Whether <paramref name="seconds"/> of <paramref name="sourceUri"/> lies inside a positive interval.</summary>
     public bool IsPositiveAt(string sourceUri, double seconds) =>
         _intervals.TryGetValue(sourceUri, out var list) && list.Any(r => seconds >= r.Start && seconds < r.End);
 
-    private static bool IsPositive(string value, string name, int line) => value.Trim().ToLowerInvariant() switch
+    private static bool IsPositive(string value, string name, int line) =>
+        TryParsePositive(value, out var positive)
+            ? positive
+            : throw new FormatException($"{name} line {line + 1}: label '{value.Trim()}' is not 1/0, true/false, speech/silence or a score.");
+
+    private static bool TryParsePositive(string value, out bool positive)
     {
-        "1" or "true" or "yes" or "speech" or "positive" => true,
-        "0" or "false" or "no" or "nonspeech" or "non_speech" or "silence" or "negative" => false,
-        var other when double.TryParse(other, NumberStyles.Float, CultureInfo.InvariantCulture, out var score) => score >= 0.5,
-        var other => throw new FormatException($"{name} line {line + 1}: label '{other}' is not 1/0, true/false, speech/silence or a score."),
-    };
+        switch (value.Trim().ToLowerInvariant())
+        {
+            case "1" or "true" or "yes" or "speech" or "positive":
+                positive = true;
+                return true;
+            case "0" or "false" or "no" or "nonspeech" or "non_speech" or "silence" or "negative" or "normal":
+                positive = false;
+                return true;
+            case var other when double.TryParse(other, NumberStyles.Float, CultureInfo.InvariantCulture, out var score):
+                positive = score >= 0.5;
+                return true;
+            default:
+                positive = false;
+                return false;
+        }
+    }
 
     private static double ParseNumber(string value, string name, int line) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)

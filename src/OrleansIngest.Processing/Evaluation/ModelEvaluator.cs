@@ -88,6 +88,13 @@ public static class ModelEvaluator
                 var b = candidateRows.Select(r => (string)r.Outputs[c]!).ToList();
                 return new ClassComparison(c, EvaluationMetrics.Agreement(a, b), EvaluationMetrics.CohenKappa(a, b));
             })],
+            ClassQuality = options.Labels is { RowClasses.Count: > 0 } rowLabels
+                ? [.. outputs.Where(c => pairs.All(p => p.Baseline.Outputs[c] is string && p.Candidate.Outputs[c] is string)).SelectMany(c => new[]
+                {
+                    ClassQualityOf(options.Baseline, c, baselineRows, rowLabels),
+                    ClassQualityOf(options.Candidate, c, candidateRows, rowLabels),
+                })]
+                : [],
             Quality = options.Labels is { } labels
                 ? [.. new[] { (options.Baseline, baselineRows), (options.Candidate, candidateRows) }.Select(m => Quality(m.Item1, m.Item2, labels, options)).OfType<LabelQuality>()]
                 : [],
@@ -236,6 +243,14 @@ public static class ModelEvaluator
             model, level, scores.Count, detection.Precision, detection.Recall, detection.F1,
             EvaluationMetrics.RocAuc(scores, truth), EvaluationMetrics.PrAuc(scores, truth),
             Thin(EvaluationMetrics.RocCurve(scores, truth)), Thin(EvaluationMetrics.PrecisionRecallCurve(scores, truth)));
+    }
+
+    private static ClassQuality ClassQualityOf(string model, string column, List<EvalRecord> rows, LabelSet labels)
+    {
+        var labelled = rows.Where(r => labels.RowClasses.ContainsKey(r.RowId)).ToList();
+        var score = EvaluationMetrics.Classification(
+            [.. labelled.Select(r => labels.RowClasses[r.RowId])], [.. labelled.Select(r => (string)r.Outputs[column]!)]);
+        return new ClassQuality(model, column, score.Items, score.Accuracy, score.MacroF1, score.Classes);
     }
 
     private static ModelCost Cost(string model, List<EvalRecord> rows, EvaluationOptions options)

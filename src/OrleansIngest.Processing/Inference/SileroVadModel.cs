@@ -25,12 +25,14 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
     private const string OutputName = "output";
     private const string NextStateName = "stateN";
 
-    private static readonly string[] InputNames = [InputName, StateName, SampleRateName];
+    private static readonly string[] InputNamesWithSampleRate = [InputName, StateName, SampleRateName];
+    private static readonly string[] InputNamesWithoutSampleRate = [InputName, StateName];
     private static readonly string[] OutputNames = [OutputName, NextStateName];
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly OrtValue _sampleRateValue;
+    private readonly OrtValue? _sampleRateValue;
+    private readonly string[] _inputNames;
     private readonly ConcurrentDictionary<int, BatchShapes> _shapes = new();
     private volatile bool _disposed;
 
@@ -74,8 +76,9 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         (_session, ActualProvider, ProviderFallbackReason) = (created.Session, created.ActualProvider, created.FallbackReason);
         try
         {
-            ValidateMetadata(_session, settings.Path);
-            _sampleRateValue = OrtValue.CreateTensorValueFromMemory(new long[] { SileroVad.SampleRate }, []);
+            HasSampleRateInput = ValidateMetadata(_session, settings.Path);
+            _inputNames = HasSampleRateInput ? InputNamesWithSampleRate : InputNamesWithoutSampleRate;
+            _sampleRateValue = HasSampleRateInput ? OrtValue.CreateTensorValueFromMemory(new long[] { SileroVad.SampleRate }, []) : null;
         }
         catch
         {
@@ -108,6 +111,12 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
 
     /// <summary>Why CUDA was not used although requested or tried; <see langword="null"/> when no fallback happened.</summary>
     public string? ProviderFallbackReason { get; }
+
+    /// <summary>
+    /// Whether the model declares the <c>sr</c> input. Exports fixed to 16 kHz (the npm package's half-precision
+    /// <c>silero_vad_half.onnx</c>) have none; it is bound only when declared.
+    /// </summary>
+    public bool HasSampleRateInput { get; }
 
     /// <summary>
     /// Runs <paramref name="batchSize"/> independent rows and updates their state in place.
@@ -198,8 +207,8 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
                 memoryInfo, TensorElementType.Float, shapes.State, (nint)nextStatePointer, (long)stateLength * sizeof(float));
             _session.Run(
                 _runOptions,
-                InputNames,
-                new[] { inputValue, stateValue, _sampleRateValue },
+                _inputNames,
+                _sampleRateValue is null ? new[] { inputValue, stateValue } : new[] { inputValue, stateValue, _sampleRateValue },
                 OutputNames,
                 new[] { outputValue, nextStateValue });
         }
@@ -215,19 +224,34 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
 
         _disposed = true;
         _session.Dispose();
-        _sampleRateValue.Dispose();
+        _sampleRateValue?.Dispose();
         _runOptions.Dispose();
     }
 
     private static int StateLength(int batchSize) => SileroVad.StateLayers * batchSize * SileroVad.StateWidth;
 
-    private static void ValidateMetadata(InferenceSession session, string path)
+    /// <summary>Checks Silero's inputs and outputs; returns whether the optional <c>sr</c> input is declared.</summary>
+    private static bool ValidateMetadata(InferenceSession session, string path)
     {
         RequireTensor(session.InputMetadata, InputName, typeof(float), rank: 2, "input", path, (1, SileroVad.InputSamples));
         RequireTensor(session.InputMetadata, StateName, typeof(float), rank: 3, "input", path, (0, SileroVad.StateLayers), (2, SileroVad.StateWidth));
-        RequireTensor(session.InputMetadata, SampleRateName, typeof(long), rank: 0, "input", path);
+        var hasSampleRate = session.InputMetadata.ContainsKey(SampleRateName);
+        if (hasSampleRate)
+        {
+            RequireTensor(session.InputMetadata, SampleRateName, typeof(long), rank: 0, "input", path);
+        }
+
+        // Any other input would be left unbound and fail at the first run; refuse the model now instead.
+        var unknown = session.InputMetadata.Keys.Where(k => k is not (InputName or StateName or SampleRateName)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"Model '{path}' has input(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} besides input, state and sr; it is not Silero VAD v5.");
+        }
+
         RequireTensor(session.OutputMetadata, OutputName, typeof(float), rank: 2, "output", path, (1, 1));
         RequireTensor(session.OutputMetadata, NextStateName, typeof(float), rank: 3, "output", path);
+        return hasSampleRate;
     }
 
     private static void RequireTensor(

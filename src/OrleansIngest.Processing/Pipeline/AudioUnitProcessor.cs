@@ -35,6 +35,8 @@ public sealed class AudioUnitProcessor(
     private readonly ModelStepRunner _models = new(models ?? ModelSteps.None, RouteKind.Audio);
     private readonly List<(AudioSegmentRow Row, ModelStepRunner.AudioRowInputs Inputs)> _pending = [];
     private readonly string _modelVersions = models is { Audio.Count: > 0 } ? $"{modelVersions};{models.LineageFor(RouteKind.Audio)}" : modelVersions;
+    private ModelShadowSink? _modelShadow;
+    private string _unitId = "";
 
     /// <summary>Processes one unit, handing rows to <paramref name="sink"/> in segment order.</summary>
     public Task<UnitStats> ProcessAsync(
@@ -49,14 +51,31 @@ public sealed class AudioUnitProcessor(
     /// Processes one unit; when <paramref name="shadow"/> is given, the shadow VAD models run on the same segments
     /// and their <c>eval_vad</c> rows go to its sink right after each production row.
     /// </summary>
+    public Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Stream stream,
+        PipelineContext context,
+        Func<AudioSegmentRow, ValueTask> sink,
+        VadShadowSink? shadow,
+        CancellationToken cancellationToken = default) =>
+        ProcessAsync(unit, stream, context, sink, shadow, modelShadow: null, cancellationToken);
+
+    /// <summary>
+    /// Processes one unit with the shadow VAD models (<paramref name="shadow"/>) and/or the candidates of audio model
+    /// steps (<paramref name="modelShadow"/>, run on the same segments when the steps run; their
+    /// <c>eval_&lt;step&gt;</c> rows go to its sink before each production row).
+    /// </summary>
     public async Task<UnitStats> ProcessAsync(
         LeasedUnit unit,
         Stream stream,
         PipelineContext context,
         Func<AudioSegmentRow, ValueTask> sink,
         VadShadowSink? shadow,
+        ModelShadowSink? modelShadow,
         CancellationToken cancellationToken = default)
     {
+        _modelShadow = modelShadow is { Steps.Count: > 0 } ? modelShadow : null;
+        _unitId = unit.UnitId;
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sink);
@@ -160,7 +179,7 @@ public sealed class AudioUnitProcessor(
             {
                 await pending.LogMelDone;
                 vadResult = await pending.Vad;
-                if (_models.NeedsPcm)
+                if (_models.NeedsPcm || _modelShadow is { Shadow.NeedsPcm: true })
                 {
                     pcm = pending.Buffer.AsSpan(0, pending.Samples).ToArray();
                 }
@@ -230,11 +249,26 @@ public sealed class AudioUnitProcessor(
             return;
         }
 
-        var values = _models.RunAudio([.. _pending.Select(p => p.Inputs)]);
+        var shadow = _modelShadow;
+        var batch = shadow?.Shadow.StartBatch(_pending.Count, shadow.Steps);
+        var values = _models.RunAudio([.. _pending.Select(p => p.Inputs)], batch);
         using var write = PipelineTelemetry.StartStage(PipelineTelemetry.WriteStage);
         for (var i = 0; i < _pending.Count; i++)
         {
-            await sink(_pending[i].Row with { ModelColumns = values[i] });
+            var row = _pending[i].Row;
+            if (batch is not null)
+            {
+                var key = new EvalRowKey(row.SegmentId, _unitId, row.SourceUri, row.SourceEtag, row.StartS, row.EndS, row.EndS - row.StartS, row.PipelineVersion);
+                foreach (var step in batch.Steps)
+                {
+                    foreach (var evalRow in shadow!.Shadow.RowsFor(batch, step, i, key))
+                    {
+                        await shadow.Sink(step, evalRow);
+                    }
+                }
+            }
+
+            await sink(row with { ModelColumns = values[i] });
         }
 
         _pending.Clear();

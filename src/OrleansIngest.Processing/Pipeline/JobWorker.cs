@@ -35,9 +35,13 @@ public sealed class JobWorker
     private readonly AudioDecoderOptions _decoderOptions;
     private readonly ModelSteps _models;
     private readonly OnnxLogMelBatcher? _onnxLogMel;
+    private readonly ModelStepShadow? _modelShadow;
     private VadShadow? _shadow;
 
-    /// <summary>Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps.</summary>
+    /// <summary>
+    /// Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps and
+    /// <paramref name="modelShadow"/> the loaded candidates of those steps (shadow evaluation).
+    /// </summary>
     public JobWorker(
         IJobCoordinator coordinator,
         IStorageResolver storage,
@@ -50,7 +54,8 @@ public sealed class JobWorker
         PipelineContext context,
         AudioDecoderOptions? decoderOptions = null,
         ModelSteps? models = null,
-        OnnxLogMelBatcher? onnxLogMel = null)
+        OnnxLogMelBatcher? onnxLogMel = null,
+        ModelStepShadow? modelShadow = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -64,6 +69,7 @@ public sealed class JobWorker
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
         _models = models ?? ModelSteps.None;
         _onnxLogMel = onnxLogMel;
+        _modelShadow = modelShadow;
         _source = storage.GetSource(sourceRoot);
     }
 
@@ -87,10 +93,11 @@ public sealed class JobWorker
         private readonly AudioUnitProcessor _audio = new(worker._vad, worker._modelVersions, worker._timeProvider, worker._settings.MaxSegmentsInFlight, worker._decoderOptions, worker._models, worker._onnxLogMel);
         private readonly SensorUnitProcessor _sensor = new(worker._timeProvider, worker._models);
         private readonly string _writer = $"{worker._context.Writer}/lane{index}";
-        private OpenFile<EvalRow>? _evalFile;
-        private TableCommitter? _evalLog;
+        // One open evaluation file per eval table (eval_vad, eval_<step>), and the rows each held before the shadowed unit.
+        private readonly Dictionary<string, OpenFile<EvalRow>> _evalFiles = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, TableCommitter> _evalLogs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _evalRowsBefore = new(StringComparer.Ordinal);
         private LeasedUnit? _shadowedUnit;
-        private long _evalRowsBefore;
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
@@ -113,9 +120,9 @@ public sealed class JobWorker
                 }
 
                 await CommitDueAsync(force: true, cancellationToken);
-                if (_evalFile is not null)
+                foreach (var table in _evalFiles.Keys.ToList())
                 {
-                    await CommitEvalAsync(cancellationToken);
+                    await CommitEvalAsync(table, cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -126,9 +133,9 @@ public sealed class JobWorker
                     await file.DisposeAsync();
                 }
 
-                if (_evalFile is not null)
+                foreach (var eval in _evalFiles.Values)
                 {
-                    await _evalFile.DisposeAsync();
+                    await eval.DisposeAsync();
                 }
             }
         }
@@ -160,11 +167,15 @@ public sealed class JobWorker
             {
                 var stats = unit.Kind == RouteKind.Audio
                     ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
-                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), await ModelShadowSinkForAsync(unit, cancellationToken), cancellationToken);
                 file.Units.Add((Unit: unit, Stats: stats));
-                if (_shadowedUnit == unit && _evalFile is not null)
+                if (_shadowedUnit == unit)
                 {
-                    _evalFile.Units.Add((Unit: unit, Stats: new UnitStats(_evalFile.Rows - _evalRowsBefore, stats.MediaSeconds)));
+                    foreach (var (table, before) in _evalRowsBefore)
+                    {
+                        var eval = _evalFiles[table];
+                        eval.Units.Add((Unit: unit, Stats: new UnitStats(eval.Rows - before, stats.MediaSeconds)));
+                    }
                 }
                 if (span is not null)
                 {
@@ -198,48 +209,95 @@ public sealed class JobWorker
         {
             await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
             var shadow = await ShadowSinkForAsync(unit, cancellationToken);
-            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), shadow, cancellationToken);
+            var modelShadow = await ModelShadowSinkForAsync(unit, cancellationToken, keepShadowed: true);
+            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), shadow, modelShadow, cancellationToken);
+        }
+
+        /// <summary>
+        /// Where a sampled unit's model-step eval rows go: the shadowed steps of its kind whose tables have not committed
+        /// it yet (a retry), each with the lane's open file of its table; null when none.
+        /// </summary>
+        private async Task<ModelShadowSink?> ModelShadowSinkForAsync(LeasedUnit unit, CancellationToken cancellationToken, bool keepShadowed = false)
+        {
+            if (!keepShadowed)
+            {
+                BeginShadowedUnit();
+            }
+
+            if (worker._modelShadow is not { } shadow || !shadow.IsSampled(unit.UnitId))
+            {
+                return null;
+            }
+
+            var steps = new List<string>();
+            var files = new Dictionary<string, OpenFile<EvalRow>>(StringComparer.Ordinal);
+            foreach (var step in shadow.StepsOf(unit.Kind))
+            {
+                if (await OpenEvalFileAsync(ModelStepShadow.TableNameOf(step), shadow.LayoutFor(step), unit, cancellationToken) is { } file)
+                {
+                    steps.Add(step);
+                    files[step] = file;
+                }
+            }
+
+            return steps.Count == 0 ? null : new ModelShadowSink(shadow, steps, (step, row) => files[step].AppendAsync(row, cancellationToken));
+        }
+
+        private void BeginShadowedUnit()
+        {
+            _shadowedUnit = null;
+            _evalRowsBefore.Clear();
+        }
+
+        /// <summary>The lane's open file of <paramref name="table"/> for <paramref name="unit"/>; null when the table has committed the unit already.</summary>
+        private async Task<OpenFile<EvalRow>?> OpenEvalFileAsync(string table, EvalTableLayout layout, LeasedUnit unit, CancellationToken cancellationToken)
+        {
+            if (!_evalLogs.TryGetValue(table, out var log))
+            {
+                _evalLogs[table] = log = new TableCommitter(worker._storage.GetTable(worker._outputRoot, table), worker._timeProvider);
+            }
+
+            await log.RefreshAsync(cancellationToken);
+            if (log.State.IsCommitted(unit.UnitId))
+            {
+                return null;
+            }
+
+            if (!_evalFiles.TryGetValue(table, out var evalFile))
+            {
+                var store = worker._storage.GetTable(worker._outputRoot, table);
+                var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
+                var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+                var writer = await TableFileWriter<EvalRow>.CreateAsync(stream, worker.OutputSettings, layout, cancellationToken);
+                _evalFiles[table] = evalFile = new OpenFile<EvalRow>(store, name, stream, writer, worker._timeProvider.GetUtcNow());
+            }
+
+            _shadowedUnit = unit;
+            _evalRowsBefore[table] = evalFile.Rows;
+            return evalFile;
         }
 
         /// <summary>Where a sampled unit's <c>eval_vad</c> rows go; null when it is not sampled or its rows are committed already (a retry).</summary>
         private async Task<VadShadowSink?> ShadowSinkForAsync(LeasedUnit unit, CancellationToken cancellationToken)
         {
-            _shadowedUnit = null;
+            BeginShadowedUnit();
             if (worker._shadow is not { } shadow || !shadow.IsSampled(unit.UnitId))
             {
                 return null;
             }
 
-            _evalLog ??= new TableCommitter(worker._storage.GetTable(worker._outputRoot, VadShadow.TableName), worker._timeProvider);
-            await _evalLog.RefreshAsync(cancellationToken);
-            if (_evalLog.State.IsCommitted(unit.UnitId))
-            {
-                return null;
-            }
-
-            if (_evalFile is null)
-            {
-                var store = worker._storage.GetTable(worker._outputRoot, VadShadow.TableName);
-                var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
-                var stream = await store.CreateStagedFileAsync(name, cancellationToken);
-                var writer = await TableFileWriter<EvalRow>.CreateAsync(stream, worker.OutputSettings, EvalTableLayout.Vad, cancellationToken);
-                _evalFile = new OpenFile<EvalRow>(store, name, stream, writer, worker._timeProvider.GetUtcNow());
-            }
-
-            var evalFile = _evalFile;
-            _shadowedUnit = unit;
-            _evalRowsBefore = evalFile.Rows;
-            return new VadShadowSink(shadow, row => evalFile.AppendAsync(row, cancellationToken));
+            var evalFile = await OpenEvalFileAsync(VadShadow.TableName, EvalTableLayout.Vad, unit, cancellationToken);
+            return evalFile is null ? null : new VadShadowSink(shadow, row => evalFile.AppendAsync(row, cancellationToken));
         }
 
         /// <summary>
         /// Commits the lane's evaluation file. When it is not committed, every open data file holding one of its units
         /// is dropped and its units released, so no unit is committed without its evaluation rows.
         /// </summary>
-        private async Task<bool> CommitEvalAsync(CancellationToken cancellationToken)
+        private async Task<bool> CommitEvalAsync(string table, CancellationToken cancellationToken)
         {
-            var eval = _evalFile!;
-            _evalFile = null;
+            var eval = _evalFiles[table];
+            _evalFiles.Remove(table);
             if (eval.Units.Count == 0)
             {
                 await eval.DisposeAsync();
@@ -251,7 +309,7 @@ public sealed class JobWorker
             await eval.Store.SealStagedFileAsync(eval.FileName, cancellationToken);
             var units = eval.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
             var leases = eval.Units.Select(u => new HeldLease(u.Unit.UnitId, u.Unit.LeaseToken)).ToList();
-            var outcome = await CommitWithRetriesAsync(VadShadow.TableName, new FileCommitRequest(eval.FileName, eval.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(eval.FileName, eval.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
             if (outcome.Committed)
             {
                 return true;
@@ -268,13 +326,24 @@ public sealed class JobWorker
 
         private async Task AbandonEvalIfTouchedAsync(LeasedUnit unit, CancellationToken cancellationToken)
         {
-            if (_shadowedUnit != unit || _evalFile is not { } eval || eval.Rows == _evalRowsBefore)
+            if (_shadowedUnit != unit)
             {
                 return;
             }
 
+            foreach (var (table, before) in _evalRowsBefore.ToList())
+            {
+                if (_evalFiles.TryGetValue(table, out var eval) && eval.Rows != before)
+                {
+                    await AbandonEvalFileAsync(table, eval, cancellationToken);
+                }
+            }
+        }
+
+        private async Task AbandonEvalFileAsync(string table, OpenFile<EvalRow> eval, CancellationToken cancellationToken)
+        {
             // The failed unit's eval rows are in the file: drop it, and the data files of its other units with it.
-            _evalFile = null;
+            _evalFiles.Remove(table);
             await eval.DisposeAsync();
             await eval.Store.DeleteStagedFileAsync(eval.FileName, cancellationToken);
             var evalUnits = eval.Units.Select(u => u.Unit.UnitId).ToHashSet(StringComparer.Ordinal);
@@ -314,9 +383,12 @@ public sealed class JobWorker
                 }
             }
 
-            if (_evalFile is { } eval && (eval.ApproximateBytes >= worker._context.Pipeline.Output.TargetFileBytes || now - eval.OpenedAt >= maxAge))
+            foreach (var (table, eval) in _evalFiles.ToList())
             {
-                await CommitEvalAsync(cancellationToken);
+                if (eval.ApproximateBytes >= worker._context.Pipeline.Output.TargetFileBytes || now - eval.OpenedAt >= maxAge)
+                {
+                    await CommitEvalAsync(table, cancellationToken);
+                }
             }
         }
 
@@ -329,11 +401,14 @@ public sealed class JobWorker
                 return;
             }
 
-            // A unit's evaluation rows are committed before the data file that holds the unit.
-            if (_evalFile is { } eval && eval.Units.Any(e => file.Units.Any(u => u.Unit.UnitId == e.Unit.UnitId)) && !await CommitEvalAsync(cancellationToken))
+            // A unit's evaluation rows are committed (in every eval table holding some) before the data file that holds the unit.
+            foreach (var (evalTable, eval) in _evalFiles.ToList())
             {
-                await AbandonAsync(file, "file dropped: the evaluation rows of its units were not committed", cancellationToken);
-                return;
+                if (eval.Units.Any(e => file.Units.Any(u => u.Unit.UnitId == e.Unit.UnitId)) && !await CommitEvalAsync(evalTable, cancellationToken))
+                {
+                    await AbandonAsync(file, "file dropped: the evaluation rows of its units were not committed", cancellationToken);
+                    return;
+                }
             }
 
             long bytes;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
@@ -42,22 +44,31 @@ public sealed class ModelStepRunner
     public AudioRowInputs ForAudio(float[]? pcm, float[] logMel, int frames) => new(this, pcm, logMel, frames);
 
     /// <summary>Runs every audio step over <paramref name="rows"/>; returns each row's model column values.</summary>
-    public IReadOnlyList<Dictionary<string, object?>> RunAudio(IReadOnlyList<AudioRowInputs> rows)
+    public IReadOnlyList<Dictionary<string, object?>> RunAudio(IReadOnlyList<AudioRowInputs> rows) => RunAudio(rows, shadow: null);
+
+    /// <summary>
+    /// Runs every audio step over <paramref name="rows"/>; when <paramref name="shadow"/> is given, also runs the
+    /// candidates of its steps on the same rows and records every shadowed model's outputs and time in it.
+    /// </summary>
+    public IReadOnlyList<Dictionary<string, object?>> RunAudio(IReadOnlyList<AudioRowInputs> rows, ModelShadowBatch? shadow)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return Run(rows.Count, (step, r) => rows[r].For(step));
+        return Run(rows.Count, (step, r) => rows[r].For(step), shadow);
     }
 
     /// <summary>Runs every sensor step over <paramref name="rows"/>; returns each row's model column values (with <c>model_versions</c>).</summary>
-    public IReadOnlyList<Dictionary<string, object?>> RunSensor(IReadOnlyList<SensorWindowRow> rows)
+    public IReadOnlyList<Dictionary<string, object?>> RunSensor(IReadOnlyList<SensorWindowRow> rows) => RunSensor(rows, shadow: null);
+
+    /// <summary>Runs every sensor step over <paramref name="rows"/>, and the candidates of <paramref name="shadow"/>'s steps (see <see cref="RunAudio(IReadOnlyList{AudioRowInputs}, ModelShadowBatch?)"/>).</summary>
+    public IReadOnlyList<Dictionary<string, object?>> RunSensor(IReadOnlyList<SensorWindowRow> rows, ModelShadowBatch? shadow)
     {
         ArgumentNullException.ThrowIfNull(rows);
         return Run(rows.Count, (step, r) => SensorWindowMatrix.Create(rows[r], step.Definition.Channels) is { } matrix
             ? new Dictionary<string, ModelTensor> { [ModelBindings.SensorWindowMatrix] = matrix }
-            : null);
+            : null, shadow);
     }
 
-    private List<Dictionary<string, object?>> Run(int count, Func<ModelStep, int, IReadOnlyDictionary<string, ModelTensor>?> inputsFor)
+    private List<Dictionary<string, object?>> Run(int count, Func<ModelStep, int, IReadOnlyDictionary<string, ModelTensor>?> inputsFor, ModelShadowBatch? shadow)
     {
         var results = Enumerable.Range(0, count).Select(_ => new Dictionary<string, object?>(StringComparer.Ordinal)).ToList();
         if (count == 0)
@@ -68,26 +79,29 @@ public sealed class ModelStepRunner
         using var stage = PipelineTelemetry.StartStage(PipelineTelemetry.InferenceStage);
         foreach (var step in _steps)
         {
-            var batch = new List<IReadOnlyDictionary<string, ModelTensor>>(step.BatchSize);
-            var batchRows = new List<int>(step.BatchSize);
-            for (var r = 0; r < count; r++)
+            var name = step.Definition.Name;
+            var shadowed = shadow is not null && shadow.Shadows(name);
+            RunStep(step, count, inputsFor, (rows, outputs, elapsed) =>
             {
-                var inputs = inputsFor(step, r);
-                if (inputs is null)
+                for (var i = 0; i < outputs.Count; i++)
                 {
-                    continue;
+                    foreach (var (column, value) in outputs[i])
+                    {
+                        results[rows[i]][column] = value;
+                    }
                 }
 
-                if (batch.Count == step.BatchSize || (batch.Count > 0 && !SameShapes(batch[0], inputs)))
+                if (shadowed)
                 {
-                    Flush(step, batch, batchRows, results);
+                    shadow!.Record(name, step, rows, outputs, elapsed);
                 }
+            });
 
-                batch.Add(inputs);
-                batchRows.Add(r);
+            // Candidates see the same rows, each batched by its own batch size; their outputs go only to the shadow.
+            foreach (var candidate in shadowed ? shadow!.CandidatesOf(name) : [])
+            {
+                RunStep(candidate, count, inputsFor, (rows, outputs, elapsed) => shadow!.Record(name, candidate, rows, outputs, elapsed));
             }
-
-            Flush(step, batch, batchRows, results);
         }
 
         if (_lineageColumnValue is not null)
@@ -101,22 +115,49 @@ public sealed class ModelStepRunner
         return results;
     }
 
-    private static void Flush(ModelStep step, List<IReadOnlyDictionary<string, ModelTensor>> batch, List<int> rows, List<Dictionary<string, object?>> results)
+    private static void RunStep(
+        ModelStep step,
+        int count,
+        Func<ModelStep, int, IReadOnlyDictionary<string, ModelTensor>?> inputsFor,
+        Action<IReadOnlyList<int>, IReadOnlyList<Dictionary<string, object?>>, TimeSpan> done)
+    {
+        var batch = new List<IReadOnlyDictionary<string, ModelTensor>>(step.BatchSize);
+        var batchRows = new List<int>(step.BatchSize);
+        for (var r = 0; r < count; r++)
+        {
+            var inputs = inputsFor(step, r);
+            if (inputs is null)
+            {
+                continue;
+            }
+
+            if (batch.Count == step.BatchSize || (batch.Count > 0 && !SameShapes(batch[0], inputs)))
+            {
+                Flush(step, batch, batchRows, done);
+            }
+
+            batch.Add(inputs);
+            batchRows.Add(r);
+        }
+
+        Flush(step, batch, batchRows, done);
+    }
+
+    private static void Flush(
+        ModelStep step,
+        List<IReadOnlyDictionary<string, ModelTensor>> batch,
+        List<int> rows,
+        Action<IReadOnlyList<int>, IReadOnlyList<Dictionary<string, object?>>, TimeSpan> done)
     {
         if (batch.Count == 0)
         {
             return;
         }
 
+        // Timed per call: the evaluation table attributes each call's time evenly to the rows of its batch.
+        var started = Stopwatch.GetTimestamp();
         var outputs = step.Run(batch);
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            foreach (var (column, value) in outputs[i])
-            {
-                results[rows[i]][column] = value;
-            }
-        }
-
+        done([.. rows], outputs, Stopwatch.GetElapsedTime(started));
         batch.Clear();
         rows.Clear();
     }

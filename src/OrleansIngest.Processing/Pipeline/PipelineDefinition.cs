@@ -237,7 +237,7 @@ public sealed record PipelineDefinition
         }
 
         ValidateModels(definition.Models);
-        definition.Evaluation?.Validate();
+        definition.Evaluation?.Validate(definition.Models);
 
         return definition;
     }

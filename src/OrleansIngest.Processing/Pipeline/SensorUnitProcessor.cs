@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -18,11 +19,24 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider, ModelSteps? m
     private readonly ModelStepRunner _models = new(models ?? ModelSteps.None, RouteKind.Sensor);
 
     /// <summary>Processes one unit. The source is opened once per pass (twice when its rows are unsorted).</summary>
+    public Task<UnitStats> ProcessAsync(
+        LeasedUnit unit,
+        Func<CancellationToken, ValueTask<Stream>> openSource,
+        PipelineContext context,
+        Func<SensorWindowRow, ValueTask> sink,
+        CancellationToken cancellationToken = default) =>
+        ProcessAsync(unit, openSource, context, sink, shadow: null, cancellationToken);
+
+    /// <summary>
+    /// Processes one unit; when <paramref name="shadow"/> is given, the candidates of its steps run on the same windows
+    /// and each window's <c>eval_&lt;step&gt;</c> rows go to its sink before the window itself.
+    /// </summary>
     public async Task<UnitStats> ProcessAsync(
         LeasedUnit unit,
         Func<CancellationToken, ValueTask<Stream>> openSource,
         PipelineContext context,
         Func<SensorWindowRow, ValueTask> sink,
+        ModelShadowSink? shadow,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(unit);
@@ -38,12 +52,30 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider, ModelSteps? m
         var started = Stopwatch.GetTimestamp();
         var writing = TimeSpan.Zero;
         var pending = new List<SensorWindowRow>();
+        DateTimeOffset? origin = null;
         async ValueTask FlushAsync()
         {
-            var values = _models.RunSensor(pending);
+            var batch = shadow is { Steps.Count: > 0 } ? shadow.Shadow.StartBatch(pending.Count, shadow.Steps) : null;
+            var values = _models.RunSensor(pending, batch);
             var sinkStarted = Stopwatch.GetTimestamp();
             for (var i = 0; i < pending.Count; i++)
             {
+                if (batch is not null)
+                {
+                    // Window bounds relative to the unit's first window, as the contract's start_s/end_s.
+                    var window = pending[i];
+                    var key = new EvalRowKey(
+                        window.WindowId, unit.UnitId, unit.SourceUri, unit.ETag, (window.StartTs - origin!.Value).TotalSeconds,
+                        (window.EndTs - origin.Value).TotalSeconds, (window.EndTs - window.StartTs).TotalSeconds, context.PipelineVersion);
+                    foreach (var step in batch.Steps)
+                    {
+                        foreach (var evalRow in shadow!.Shadow.RowsFor(batch, step, i, key))
+                        {
+                            await shadow.Sink(step, evalRow);
+                        }
+                    }
+                }
+
                 await sink(pending[i] with { ModelColumns = values[i] });
             }
 
@@ -54,6 +86,7 @@ public sealed class SensorUnitProcessor(TimeProvider timeProvider, ModelSteps? m
         await foreach (var window in SensorFileReader.ReadWindowsAsync(openSource, unit.SourceUri, settings, cancellationToken))
         {
             first = first is null || window.Start < first ? window.Start : first;
+            origin ??= window.Start;
             last = last is null || window.End > last ? window.End : last;
             var sensor = window.SensorId is null ? "" : "-" + window.SensorId;
             var row = new SensorWindowRow

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
@@ -83,20 +84,23 @@ public sealed class IngestWorkerService(
 
     // A model that does not match its declaration (or cannot be fetched) here leaves the job to other silos rather than
     // failing its units, as a missing tool does.
-    private async Task<ModelSteps?> LoadModelsAsync(string jobId, PipelineDefinition pipeline, string outputRoot, CancellationToken cancellationToken)
+    // Candidates of model steps (evaluation block) load through the same catalog and are registered like steps.
+    private async Task<(ModelSteps Steps, ModelSteps Candidates)?> LoadModelsAsync(string jobId, PipelineDefinition pipeline, string outputRoot, CancellationToken cancellationToken)
     {
         ModelSteps steps;
+        ModelSteps candidates;
         try
         {
             steps = await models.LoadAsync(pipeline.Models, cancellationToken);
+            candidates = await models.LoadAsync(ModelStepShadow.CandidateSteps(pipeline), cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or ArgumentException or FormatException)
         {
             ModelLog.ModelsRejected(logger, jobId, ex);
             return null;
         }
 
-        foreach (var step in steps.All)
+        foreach (var step in steps.All.Concat(candidates.All))
         {
             if (!_registered.Add($"{outputRoot}|{step.LineageVersion}"))
             {
@@ -121,7 +125,7 @@ public sealed class IngestWorkerService(
             }
         }
 
-        return steps;
+        return (steps, candidates);
     }
 
     private async Task RunJobAsync(string jobId, WorkerOptions settings, int lanes, CancellationToken cancellationToken)
@@ -138,7 +142,7 @@ public sealed class IngestWorkerService(
             return;
         }
 
-        if (await LoadModelsAsync(jobId, pipeline, work.Spec.OutputRoot, cancellationToken) is not { } steps)
+        if (await LoadModelsAsync(jobId, pipeline, work.Spec.OutputRoot, cancellationToken) is not ({ } steps, { } candidates))
         {
             return;
         }
@@ -148,7 +152,8 @@ public sealed class IngestWorkerService(
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher);
+            new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher,
+            ModelStepShadow.Create(pipeline, steps, candidates.All, timeProvider));
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).

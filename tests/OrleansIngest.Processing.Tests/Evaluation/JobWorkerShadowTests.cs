@@ -73,6 +73,53 @@ public sealed class JobWorkerShadowTests
         });
     }
 
+    [Fact]
+    public async Task JobWorker_CommitsModelStepEvalRowsBeforeTheSensorFileAndSkipsUnitsWhoseEvalRowsAreCommittedAlready()
+    {
+        // 6 labelled windows per unit; unit-2's rows are in eval_sensor_anomaly's log already (a retry after a crash).
+        var pipeline = PipelineDefinition.Default with
+        {
+            Evaluation = new EvaluationDefinition
+            {
+                Sample = 1,
+                Candidates = [new CandidateDefinition
+                {
+                    Name = "sensor_small", Shadows = "sensor_anomaly", Path = Path.Combine(AppContext.BaseDirectory, "models", "sensor_anomaly_small.onnx"), Provider = "cpu",
+                }],
+            },
+        };
+        PipelineDefinition.Validate(pipeline);
+        var source = new Dictionary<string, byte[]>();
+        var units = new LeasedUnit[3];
+        for (var i = 0; i < units.Length; i++)
+        {
+            using var text = new StringWriter();
+            LabelledSensorSeries.Write(text, seed: 40 + i, windows: 6);
+            var uri = $"memory://raw/{i}.csv";
+            source[uri] = System.Text.Encoding.UTF8.GetBytes(text.ToString());
+            units[i] = new LeasedUnit($"unit-{i + 1}", 1, uri, $"{i}.csv", $"\"e{i}\"", source[uri].Length, "sensor_windows", RouteKind.Sensor);
+        }
+
+        using var catalog = new ModelCatalog(null, new ModelCatalogSettings(Path.GetTempPath()));
+        var steps = await catalog.LoadAsync(pipeline.Models);
+        var shadow = ModelStepShadow.Create(pipeline, steps, (await catalog.LoadAsync(ModelStepShadow.CandidateSteps(pipeline))).All, TimeProvider.System);
+        var coordinator = new OrderedCoordinator(units, rejectTable: null);
+        using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath));
+        await using (var batcher = new VadBatcher(model))
+        {
+            await new JobWorker(
+                coordinator, new ShadowStorage(source, alreadyCommitted: ["unit-2"]), batcher, "silero_vad@test", TimeProvider.System, new JobWorkerSettings(Lanes: 1),
+                "memory://raw", "memory://out", new PipelineContext(pipeline, "default@1+test", "test-silo"), models: steps, modelShadow: shadow).RunAsync();
+        }
+
+        var commits = coordinator.Commits.ToList();
+        Assert.Equal(["eval_sensor_anomaly", "sensor_windows"], commits.Select(c => c.Table));
+        Assert.Equal(["unit-1", "unit-3"], commits[0].Request.Units.Select(u => u.UnitId));
+        Assert.All(commits[0].Request.Units, u => Assert.Equal(2 * 6, u.Rows));
+        Assert.Equal(["unit-1", "unit-2", "unit-3"], commits[1].Request.Units.Select(u => u.UnitId));
+        Assert.All(coordinator.Results, r => Assert.Equal(UnitResultKind.Committed, r.Kind));
+    }
+
     private static (LeasedUnit[] Units, Dictionary<string, byte[]> Source) Units(int count)
     {
         var source = new Dictionary<string, byte[]>();
@@ -129,7 +176,7 @@ public sealed class JobWorkerShadowTests
         private readonly ConcurrentDictionary<string, ShadowTable> _tables = new(StringComparer.Ordinal);
 
         public ITableStore GetTable(string outputRoot, string tableName) =>
-            _tables.GetOrAdd(tableName, name => new ShadowTable(name == "eval_vad" ? alreadyCommitted : []));
+            _tables.GetOrAdd(tableName, name => new ShadowTable(name.StartsWith("eval_", StringComparison.Ordinal) ? alreadyCommitted : []));
 
         public IBlobStore GetSource(string sourceRoot) => new MemorySource(source);
 
