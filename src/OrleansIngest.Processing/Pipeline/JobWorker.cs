@@ -3,6 +3,7 @@ using System.Globalization;
 using OrleansIngest.Processing.Commit;
 using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
+using OrleansIngest.Processing.Governance;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -31,6 +32,8 @@ public sealed class JobWorker
     private readonly PipelineContext _context;
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
+    private readonly SourceUriProtector? _sourceProtector;
+    private SourceMap? _sourceMap;
 
     /// <summary>Creates a worker for one job on this silo.</summary>
     public JobWorker(
@@ -43,7 +46,8 @@ public sealed class JobWorker
         string sourceRoot,
         string outputRoot,
         PipelineContext context,
-        AudioDecoderOptions? decoderOptions = null)
+        AudioDecoderOptions? decoderOptions = null,
+        SourceUriProtector? sourceProtector = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -56,6 +60,24 @@ public sealed class JobWorker
         _context = context;
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
         _source = storage.GetSource(sourceRoot);
+        _sourceProtector = sourceProtector;
+    }
+
+    // Restricted tables get the HMAC of the source URI in their rows, and the mapping goes to the operators' source
+    // map first, so that no committed row is ever without its way back. Other tiers keep the unit as it is.
+    private async Task<LeasedUnit> RowUnitAsync(LeasedUnit unit, CancellationToken cancellationToken)
+    {
+        if (!SensitivityPolicy.MasksSourceUri(SensitivityPolicy.TierOfTable(_context.Pipeline, unit.Table)))
+        {
+            return unit;
+        }
+
+        var protector = _sourceProtector
+            ?? throw new InvalidOperationException($"Table '{unit.Table}' is restricted, and this silo has no source HMAC key (Governance:SourceKeyFile).");
+        var hmac = protector.Protect(unit.SourceUri);
+        _sourceMap ??= new SourceMap(_storage.GetGovernanceStore(_outputRoot));
+        await _sourceMap.RecordAsync(new SourceMapEntry(hmac, unit.SourceUri, unit.ETag, protector.KeyId), cancellationToken);
+        return unit with { SourceUri = hmac };
     }
 
 
@@ -133,9 +155,10 @@ public sealed class JobWorker
             var rowsBefore = file.Rows;
             try
             {
+                var rowUnit = await worker.RowUnitAsync(unit, cancellationToken);
                 var stats = unit.Kind == RouteKind.Audio
-                    ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
-                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+                    ? await ProcessAudioAsync(unit, rowUnit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
+                    : await _sensor.ProcessAsync(rowUnit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
                 file.Units.Add((Unit: unit, Stats: stats));
                 if (span is not null)
                 {
@@ -163,10 +186,10 @@ public sealed class JobWorker
             }
         }
 
-        private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
+        private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, LeasedUnit rowUnit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
         {
             await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
-            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
+            return await _audio.ProcessAsync(rowUnit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), cancellationToken);
         }
 
         private async Task<OpenFile> GetOrOpenAsync(LeasedUnit unit, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OrleansIngest.Processing.Governance;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -28,6 +29,14 @@ public sealed record RouteDefinition
 
     /// <summary>How matched files are processed.</summary>
     public RouteKind Kind { get; init; }
+
+    /// <summary>Sensitivity of this route's table, overriding the pipeline's (see <see cref="SensitivityPolicy"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SensitivityTier? Sensitivity { get; init; }
+
+    /// <summary>Columns added to the table beyond the built-in ones of <see cref="Kind"/>, with their classes, checked against the tier.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ColumnDeclaration>? Columns { get; init; }
 }
 
 /// <summary>Audio processing settings.</summary>
@@ -100,6 +109,10 @@ public sealed record PipelineDefinition
 
     /// <summary>Output settings.</summary>
     public OutputDefinition Output { get; init; } = new();
+
+    /// <summary>Sensitivity of every table unless a route overrides it; null means internal (see <see cref="SensitivityPolicy"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SensitivityTier? Sensitivity { get; init; }
 
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
@@ -202,6 +215,7 @@ public sealed record PipelineDefinition
             throw new FormatException("output.targetFileBytes must be ≥ 1024 and output.rowGroupRows ≥ 1.");
         }
 
+        SensitivityPolicy.Enforce(definition);
         return definition;
     }
 
