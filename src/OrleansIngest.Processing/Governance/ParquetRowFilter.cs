@@ -124,12 +124,26 @@ public static class ParquetRowFilter
             filtered = Filter((RawColumnData<T>)raw, field, keep);
         }
 
-        await target.WriteAllPartsAsync<T>(
-            field,
-            filtered.Values,
-            filtered.Definition is null ? null : new ReadOnlyMemory<int>(filtered.Definition),
-            filtered.Repetition is null ? null : new ReadOnlyMemory<int>(filtered.Repetition),
-            cancellationToken);
+        if (filtered.Repetition is not null)
+        {
+            await target.WriteAllPartsAsync<T>(field, filtered.Values, filtered.Definition, filtered.Repetition, cancellationToken);
+        }
+        else if (filtered.Definition is not null)
+        {
+            // A flat optional column: Parquet.Net takes it as nullable values, one per row.
+            var nullable = new T?[filtered.Definition.Length];
+            var next = 0;
+            for (var i = 0; i < nullable.Length; i++)
+            {
+                nullable[i] = filtered.Definition[i] == field.MaxDefinitionLevel ? filtered.Values[next++] : null;
+            }
+
+            await target.WriteAsync<T>(field, nullable, null, null, cancellationToken);
+        }
+        else
+        {
+            await target.WriteAsync<T>(field, filtered.Values, null, null, cancellationToken);
+        }
     }
 
     // Levels hold one slot per value position; a slot starts a new row when it has no repetition level or level 0,
