@@ -14,5 +14,6 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     SubscribeCommand.CreateReconcile(),
     QuarantineCommand.Create(),
     JobsCommand.Create(),
+    EraseCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -32,7 +32,7 @@ public sealed class JobWorker
     private readonly PipelineContext _context;
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
-    private readonly SourceUriProtector? _sourceProtector;
+    private readonly Func<SourceUriProtector>? _sourceProtector;
     private SourceMap? _sourceMap;
 
     /// <summary>Creates a worker for one job on this silo.</summary>
@@ -47,7 +47,7 @@ public sealed class JobWorker
         string outputRoot,
         PipelineContext context,
         AudioDecoderOptions? decoderOptions = null,
-        SourceUriProtector? sourceProtector = null)
+        Func<SourceUriProtector>? sourceProtector = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -72,7 +72,8 @@ public sealed class JobWorker
             return unit;
         }
 
-        var protector = _sourceProtector
+        // Loaded on the first restricted unit, so silos without restricted tables need no key.
+        var protector = _sourceProtector?.Invoke()
             ?? throw new InvalidOperationException($"Table '{unit.Table}' is restricted, and this silo has no source HMAC key (Governance:SourceKeyFile).");
         var hmac = protector.Protect(unit.SourceUri);
         _sourceMap ??= new SourceMap(_storage.GetGovernanceStore(_outputRoot));

@@ -48,6 +48,15 @@ public static class OrleansIngestHostingExtensions
             var settings = new AzureStorageSettings(storage.ConnectionString, storage.SasToken, storage.UseDefaultAzureCredential);
             return new StorageResolver(new AzureBlobClientFactory(settings, sp.GetRequiredService<ChaosStorageFaults>().ClientOptions()));
         });
+        // The source HMAC key of restricted tables: Governance:SourceKeyFile in a cluster (the same secret on every silo),
+        // else the embedded default, created on first use.
+        services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Governance:SourceKeyFile"];
+            return new Lazy<Processing.Governance.SourceUriProtector>(() => string.IsNullOrEmpty(configured)
+                ? Storage.Governance.SourceKeyFile.Load(Storage.Governance.SourceKeyFile.DefaultPath, create: true)
+                : Storage.Governance.SourceKeyFile.Load(configured, create: false));
+        });
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>
         {

@@ -23,7 +23,8 @@ public sealed class IngestWorkerService(
     AudioDecoderOptions decoderOptions,
     ILocalSiloDetails silo,
     WorkerActivity activity,
-    ILogger<IngestWorkerService> logger) : BackgroundService
+    ILogger<IngestWorkerService> logger,
+    Lazy<Processing.Governance.SourceUriProtector>? sourceKey = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,7 +92,8 @@ public sealed class IngestWorkerService(
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions);
+            new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions,
+            sourceKey is null ? null : () => sourceKey.Value);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).
