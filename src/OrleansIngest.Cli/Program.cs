@@ -15,5 +15,6 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     QuarantineCommand.Create(),
     JobsCommand.Create(),
     EraseCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -71,6 +71,8 @@ internal static class EraseCommand
                 return 2;
             }
 
+            var audit = new AuditLog(governance, TimeProvider.System);
+            var target = request.SourceUri ?? request.SourcePrefix + "*";
             var failed = 0;
             foreach (var name in tables)
             {
@@ -78,6 +80,12 @@ internal static class EraseCommand
                 {
                     var eraser = new TableEraser(storage.GetTable(root, name), TimeProvider.System, protector, new SourceMap(governance));
                     var result = await eraser.EraseAsync(request, cancellationToken);
+                    await audit.AppendAsync(request.Actor, "erase", $"{name}:{target}", "ok", new Dictionary<string, string>
+                    {
+                        ["rows_removed"] = result.RowsRemoved.ToString(CultureInfo.InvariantCulture),
+                        ["entry"] = result.Sequence.ToString(CultureInfo.InvariantCulture),
+                        ["allow_reingest"] = request.AllowReingest ? "true" : "false",
+                    }, cancellationToken);
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
                         $"{name}\terased {result.Erased.Count} source version(s), {result.RowsRemoved} row(s); rewrote {result.FilesRewritten} file(s), dropped {result.FilesDropped}; entry {(result.Sequence < 0 ? "none" : result.Sequence.ToString(CultureInfo.InvariantCulture))}; lifted {result.TombstonesLifted} tombstone(s)"));
@@ -86,6 +94,7 @@ internal static class EraseCommand
                 {
                     failed++;
                     Console.Error.WriteLine($"{name}\tnot erased: {ex.Message}");
+                    await audit.AppendAsync(request.Actor, "erase", $"{name}:{target}", "failed", new Dictionary<string, string> { ["error"] = ex.Message }, cancellationToken);
                 }
             }
 
