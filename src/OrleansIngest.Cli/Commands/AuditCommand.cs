@@ -36,3 +36,24 @@ internal static class AuditCommand
         return command;
     }
 }
+
+/// <summary>Audit records of CLI actions, named after the local OS user (<c>cli/&lt;user&gt;</c>).</summary>
+internal static class CliAudit
+{
+    /// <summary>The actor of this process's actions.</summary>
+    public static string Actor => $"cli/{Environment.UserName}";
+
+    /// <summary>Appends a record to the output's audit log; a failure to write it is reported on stderr, not fatal.</summary>
+    public static async Task RecordAsync(string? storageConnectionString, string output, string action, string target, string outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
+            await new AuditLog(storage.GetGovernanceStore(Locations.Normalize(output)), TimeProvider.System).AppendAsync(Actor, action, target, outcome, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or global::Azure.RequestFailedException)
+        {
+            Console.Error.WriteLine($"warning: the audit record of {action} {target} was not written: {ex.Message}");
+        }
+    }
+}

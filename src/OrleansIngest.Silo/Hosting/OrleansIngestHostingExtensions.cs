@@ -71,6 +71,7 @@ public static class OrleansIngestHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
         services.AddSingleton<WorkerActivity>();
         services.AddSingleton<IAdminService, AdminService>();
+        services.AddSingleton<AdminAuditTrail>();
         services.AddHostedService<IngestWorkerService>();
         services.AddHostedService<SiloReporter>();
         services.AddSingleton<IBlobEventSink, GrainBlobEventSink>();

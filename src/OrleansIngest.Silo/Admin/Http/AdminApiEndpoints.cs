@@ -23,19 +23,22 @@ internal static class AdminApiEndpoints
         api.MapGet("/jobs/{id}", GetJobAsync).WithName("GetJob").WithSummary("One job in detail: progress, rate, ETA, per-silo share, recent commits.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/jobs", StartJobAsync).WithName("StartJob").WithSummary("Starts a batch job (backfill) or a continuous one (subscription).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).RequireAuthorization(AdminPolicies.Operator);
+            .ProducesProblem(StatusCodes.Status400BadRequest).RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter("start"));
         MapAction(api, "pause", "PauseJob", "Stops handing out the job's units; units in flight finish.", (service, id, cancellationToken) => service.PauseJobAsync(id, cancellationToken));
         MapAction(api, "resume", "ResumeJob", "Hands out the job's units again.", (service, id, cancellationToken) => service.ResumeJobAsync(id, cancellationToken));
         MapAction(api, "cancel", "CancelJob", "Ends the job; what is committed stays.", (service, id, cancellationToken) => service.CancelJobAsync(id, cancellationToken));
         MapAction(api, "reconcile", "ReconcileJob", "A continuous job lists its source now.", (service, id, cancellationToken) => service.ReconcileJobAsync(id, cancellationToken));
         api.MapGet("/jobs/{id}/units", ListUnitsAsync).WithName("ListUnits")
             .WithSummary("The job's units in one state (pending, leased, committed, quarantined, superseded; none: all), a page at a time (take ≤ 500).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .AddEndpointFilter(new AdminAuditFilter("read_units"));
         api.MapGet("/jobs/{id}/quarantine", ListQuarantineAsync).WithName("ListQuarantine").WithSummary("The job's quarantined units with their reasons.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).AddEndpointFilter(new AdminAuditFilter("read_quarantine"));
         api.MapPost("/jobs/{id}/quarantine/retry", RetryQuarantinedAsync).WithName("RetryQuarantined")
             .WithSummary("Releases quarantined units (the listed ones, or all without a body) and queues them again.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(AdminPolicies.Operator);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter("retry"));
         api.MapGet("/jobs/{id}/tables", ListTablesAsync).WithName("ListTables").WithSummary("The tables of the job's output: files, rows, bytes, last commit.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/silos", ListSilosAsync).WithName("ListSilos").WithSummary("The silos of the cluster with their load and execution provider.");
@@ -50,7 +53,8 @@ internal static class AdminApiEndpoints
             .WithSummary(summary)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(AdminPolicies.Operator);
+            .RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter(action));
 
     private static async Task<Ok<ClusterOverview>> GetOverviewAsync(IAdminService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.GetOverviewAsync(cancellationToken));
