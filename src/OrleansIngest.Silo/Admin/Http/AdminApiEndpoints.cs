@@ -13,6 +13,7 @@ internal static class AdminApiEndpoints
     public const int MaxUnitsPage = 500;
 
     private const int DefaultUnitsPage = 100;
+    private const int MaxSampleRows = 50;
     private const int DefaultThroughputMinutes = 15;
     private const int MaxThroughputMinutes = 60;
 
@@ -41,6 +42,10 @@ internal static class AdminApiEndpoints
             .AddEndpointFilter(new AdminAuditFilter("retry"));
         api.MapGet("/jobs/{id}/tables", ListTablesAsync).WithName("ListTables").WithSummary("The tables of the job's output: files, rows, bytes, last commit.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/jobs/{id}/tables/{table}/sample", SampleRowsAsync).WithName("SampleRows")
+            .WithSummary("The first rows of a table (take ≤ 50); viewers read only public and internal tables.")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .AddEndpointFilter(new AdminAuditFilter("read_rows"));
         api.MapGet("/silos", ListSilosAsync).WithName("ListSilos").WithSummary("The silos of the cluster with their load and execution provider.");
         api.MapGet("/throughput", GetThroughputAsync).WithName("GetThroughput").WithSummary("Cluster throughput over the last minutes (≤ 60), in 5 s buckets, oldest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -118,6 +123,28 @@ internal static class AdminApiEndpoints
     private static async Task<Results<Ok<IReadOnlyList<TableView>>, ProblemHttpResult>> ListTablesAsync(
         string id, IAdminService service, CancellationToken cancellationToken) =>
         await service.ListTablesAsync(id, cancellationToken) is { } tables ? TypedResults.Ok(tables) : JobNotFound(id);
+
+    private static async Task<Results<Ok<TableSample>, ProblemHttpResult>> SampleRowsAsync(
+        string id, string table, int? take, HttpContext context, IAdminService service, CancellationToken cancellationToken)
+    {
+        var count = take ?? 10;
+        if (count is < 1 or > MaxSampleRows)
+        {
+            return BadRequest($"take must be between 1 and {MaxSampleRows}.");
+        }
+
+        var role = context.User.IsInRole(AdminRoles.Operator) ? Processing.Governance.ReaderRole.Operator : Processing.Governance.ReaderRole.Viewer;
+        try
+        {
+            return await service.SampleRowsAsync(id, table, count, role, cancellationToken) is { } sample
+                ? TypedResults.Ok(sample)
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job or table.", detail: $"No table '{table}' in job '{id}'.");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The table's sensitivity forbids reading its rows.", detail: ex.Message);
+        }
+    }
 
     private static async Task<Ok<IReadOnlyList<SiloView>>> ListSilosAsync(IAdminService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.ListSilosAsync(cancellationToken));
