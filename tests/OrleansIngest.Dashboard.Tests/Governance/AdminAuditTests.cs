@@ -48,6 +48,27 @@ public sealed class AdminAuditTests : IDisposable
         Assert.Contains(host.Logs.Entries, e => e.Category == AdminAuditTrail.Category && e.Text.Contains("nope", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task SampleRows_ViewerIsRefusedARestrictedTableAndTheRefusalIsAudited()
+    {
+        var governance = new LocalGovernanceStore(_dir.Combine("_ingest"));
+        await using var host = await DashboardHost.StartAsync(configure: services =>
+        {
+            services.AddSingleton<IStorageResolver>(new GovernanceOnlyResolver(governance));
+            services.AddSingleton<AdminAuditTrail>();
+        });
+        var path = $"/api/jobs/{RecordingAdminService.KnownJob}/tables/{RecordingAdminService.RestrictedTable}/sample";
+
+        using var viewer = await host.SendAsync(HttpMethod.Get, path, DashboardHost.ViewerKey);
+        using var operatorRead = await host.SendAsync(HttpMethod.Get, path, DashboardHost.OperatorKey);
+
+        Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, operatorRead.StatusCode);
+        var records = await new AuditLog(governance, TimeProvider.System).ReadAsync(action: "read_rows").ToListAsync();
+        Assert.Equal(["denied", "ok"], records.Select(r => r.Outcome));
+        Assert.Equal([$"api-key:{DashboardHost.ViewerName}", $"api-key:{DashboardHost.OperatorName}"], records.Select(r => r.Actor));
+    }
+
     // Every output's governance objects land in one temp folder; the API needs nothing else of storage here.
     private sealed class GovernanceOnlyResolver(IGovernanceStore governance) : IStorageResolver
     {

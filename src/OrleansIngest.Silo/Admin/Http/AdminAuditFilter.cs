@@ -25,7 +25,9 @@ internal sealed class AdminAuditFilter(string action) : IEndpointFilter
             throw;
         }
 
-        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
+        // Typed unions (Results<Ok<T>, ProblemHttpResult>) carry the chosen result inside; the response is not written yet.
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
         var outcome = status switch
         {
             >= 200 and < 300 => "ok",
