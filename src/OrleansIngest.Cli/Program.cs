@@ -16,5 +16,6 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     JobsCommand.Create(),
     EraseCommand.Create(),
     AuditCommand.Create(),
+    DecryptCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

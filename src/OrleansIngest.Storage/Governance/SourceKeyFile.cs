@@ -14,10 +14,34 @@ public static class SourceKeyFile
     public static string DefaultPath =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".orleans-ingest", "keys", "source-hmac.key");
 
+    /// <summary>The embedded default key-encryption key of encrypted outputs: <c>~/.orleans-ingest/keys/data-kek.key</c>.</summary>
+    public static string DefaultKeyEncryptionKeyPath =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".orleans-ingest", "keys", "data-kek.key");
+
+    /// <summary>Loads (or, when <paramref name="create"/>, creates) a 32-byte local key-encryption key.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="create"/> is false.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold exactly 32 bytes.</exception>
+    public static LocalKeyEncryptionKey LoadKeyEncryptionKey(string path, bool create)
+    {
+        var bytes = ReadOrCreate(path, create);
+        if (bytes.Length != 32)
+        {
+            throw new InvalidDataException($"Key-encryption key file '{path}' holds {bytes.Length} bytes; it must hold 32.");
+        }
+
+        return new LocalKeyEncryptionKey(bytes);
+    }
+
     /// <summary>Loads the key at <paramref name="path"/>, creating it when <paramref name="create"/> and it does not exist.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="create"/> is false.</exception>
     /// <exception cref="InvalidDataException">The file is shorter than <see cref="SourceUriProtector.MinKeyBytes"/> or over 4 KiB.</exception>
     public static SourceUriProtector Load(string path, bool create)
+    {
+        var bytes = ReadOrCreate(path, create);
+        return new SourceUriProtector(bytes, SourceUriProtector.IdOf(bytes));
+    }
+
+    private static byte[] ReadOrCreate(string path, bool create)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -53,7 +77,6 @@ public static class SourceKeyFile
             throw new InvalidDataException($"Source HMAC key file '{path}' holds {info.Length} bytes; it must hold {SourceUriProtector.MinKeyBytes} to 4096.");
         }
 
-        var bytes = File.ReadAllBytes(path);
-        return new SourceUriProtector(bytes, SourceUriProtector.IdOf(bytes));
+        return File.ReadAllBytes(path);
     }
 }
