@@ -20,9 +20,10 @@ internal static class EraseCommand
         var table = new Option<string?>("--table") { Description = "Erase from this table only (default: every table)." };
         var allowReingest = new Option<bool>("--allow-reingest") { Description = "Leave no tombstone (and lift earlier ones): a later ingest of the same blob version brings its rows back." };
         var keyFile = new Option<string?>("--key-file") { Description = "Source HMAC key of restricted tables (default ~/.orleans-ingest/keys/source-hmac.key when it exists)." };
+        var kekFile = new Option<string?>("--kek-file") { Description = "Key-encryption key of encrypted tables (default ~/.orleans-ingest/keys/data-kek.key when it exists)." };
         var command = new Command("erase", "Erase the rows of a source from every table: only files holding them are rewritten, one log entry per table, old files deleted; resumable.")
         {
-            output, sourceUri, sourcePrefix, table, allowReingest, keyFile,
+            output, sourceUri, sourcePrefix, table, allowReingest, keyFile, kekFile,
         };
         shared.AddTo(command, cluster: false);
         command.SetAction(async (parse, cancellationToken) =>
@@ -46,6 +47,10 @@ internal static class EraseCommand
             var protector = keyPath is not null
                 ? SourceKeyFile.Load(keyPath, create: false)
                 : File.Exists(SourceKeyFile.DefaultPath) ? SourceKeyFile.Load(SourceKeyFile.DefaultPath, create: false) : null;
+            var kekPath = parse.GetValue(kekFile);
+            var kek = kekPath is not null
+                ? SourceKeyFile.LoadKeyEncryptionKey(kekPath, create: false)
+                : File.Exists(SourceKeyFile.DefaultKeyEncryptionKeyPath) ? SourceKeyFile.LoadKeyEncryptionKey(SourceKeyFile.DefaultKeyEncryptionKeyPath, create: false) : null;
             var storage = new StorageResolver(new AzureStorageSettings(shared.Storage(parse)));
             var governance = storage.GetGovernanceStore(root);
             var request = new ErasureRequest
@@ -78,7 +83,7 @@ internal static class EraseCommand
             {
                 try
                 {
-                    var eraser = new TableEraser(storage.GetTable(root, name), TimeProvider.System, protector, new SourceMap(governance));
+                    var eraser = new TableEraser(storage.GetTable(root, name), TimeProvider.System, protector, new SourceMap(governance)) { KeyEncryptionKey = kek };
                     var result = await eraser.EraseAsync(request, cancellationToken);
                     await audit.AppendAsync(request.Actor, "erase", $"{name}:{target}", "ok", new Dictionary<string, string>
                     {

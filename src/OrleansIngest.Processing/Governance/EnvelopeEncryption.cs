@@ -93,11 +93,11 @@ public static class EnvelopeEncryption
     /// <summary>The algorithm named in headers.</summary>
     public const string Algorithm = "AES-256-GCM-CHUNKED-1";
 
-    private const int TagBytes = 16;
+    internal const int TagBytes = 16;
     private const int MaxHeaderBytes = 64 * 1024;
     private const int MaxChunkBytes = 16 * 1024 * 1024;
-    private static readonly byte[] Magic = "OIENC1\0\0"u8.ToArray();
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+    internal static readonly byte[] Magic = "OIENC1\0\0"u8.ToArray();
+    internal static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
     /// <summary>Encrypts <paramref name="plain"/> into <paramref name="output"/> under a fresh data key wrapped by <paramref name="kek"/>.</summary>
     public static async Task EncryptAsync(Stream plain, Stream output, IKeyEncryptionKey kek, int chunkBytes = 1024 * 1024, CancellationToken cancellationToken = default)
@@ -233,7 +233,7 @@ public static class EnvelopeEncryption
         }
     }
 
-    private static void Seal(AesGcm aes, byte[] prefix, byte[] header, long index, bool last, ReadOnlySpan<byte> plain, Span<byte> destination)
+    internal static void Seal(AesGcm aes, byte[] prefix, byte[] header, long index, bool last, ReadOnlySpan<byte> plain, Span<byte> destination)
     {
         Span<byte> nonce = stackalloc byte[12];
         var aad = ChunkAad(header, index, last);

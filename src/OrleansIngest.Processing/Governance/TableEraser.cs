@@ -67,6 +67,9 @@ public sealed class TableEraser(ITableStore store, TimeProvider timeProvider, So
     /// <summary>Output settings of replacement files (compression, row group size).</summary>
     public ParquetOutputSettings OutputSettings { get; init; } = new();
 
+    /// <summary>The key-encryption key of encrypted files (<c>*.parquet.enc</c>); their replacements are encrypted under it too.</summary>
+    public IKeyEncryptionKey? KeyEncryptionKey { get; init; }
+
     /// <summary>Erases the request's sources from the table.</summary>
     /// <exception cref="InvalidDataException">A file holds another number of the erased rows than the log records (a restricted table erased without its HMAC key).</exception>
     public async Task<TableErasureResult> EraseAsync(ErasureRequest request, CancellationToken cancellationToken = default)
@@ -145,15 +148,25 @@ public sealed class TableEraser(ITableStore store, TimeProvider timeProvider, So
                     }
                 }
 
-                var name = string.Create(CultureInfo.InvariantCulture, $"part-{timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
+                var encrypted = file.Path.EndsWith(EnvelopeEncryption.FileSuffix, StringComparison.Ordinal);
+                var kek = encrypted
+                    ? KeyEncryptionKey ?? throw new InvalidDataException($"'{file.Path}' in {store.TableUri} is encrypted; erasing from it needs its key-encryption key.")
+                    : null;
+                var name = string.Create(CultureInfo.InvariantCulture, $"part-{timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet") + (encrypted ? EnvelopeEncryption.FileSuffix : "");
                 staged.Add(name);
                 RowFilterResult result;
                 long bytes;
-                await using (var input = await store.OpenPublishedFileAsync(file.Path, cancellationToken))
+                await using (var input = await OpenPlainAsync(file.Path, kek, cancellationToken))
                 await using (var output = await store.CreateStagedFileAsync(name, cancellationToken))
                 {
                     var counting = new CountingWriteStream(output);
-                    result = await ParquetRowFilter.RewriteAsync(input, counting, (uri, etag) => keys.Contains((uri, etag)), OutputSettings, cancellationToken);
+                    var target = kek is null ? (Stream)counting : new EnvelopeWriteStream(counting, kek, leaveOpen: true);
+                    result = await ParquetRowFilter.RewriteAsync(input, target, (uri, etag) => keys.Contains((uri, etag)), OutputSettings, cancellationToken);
+                    if (kek is not null)
+                    {
+                        await target.DisposeAsync();
+                    }
+
                     bytes = counting.BytesWritten;
                 }
 
@@ -189,6 +202,35 @@ public sealed class TableEraser(ITableStore store, TimeProvider timeProvider, So
         }
 
         return (added, staged, dropped, rowsRemoved);
+    }
+
+    // A published file as a seekable plaintext stream: as it is, or decrypted into a temporary file deleted on close
+    // (a data file can be larger than memory should hold).
+    private async Task<Stream> OpenPlainAsync(string path, IKeyEncryptionKey? kek, CancellationToken cancellationToken)
+    {
+        if (kek is null)
+        {
+            return await store.OpenPublishedFileAsync(path, cancellationToken);
+        }
+
+        var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await using (var encrypted = await store.OpenPublishedFileAsync(path, cancellationToken))
+            {
+                await EnvelopeEncryption.DecryptAsync(encrypted, temp, id => id == kek.KeyId
+                    ? kek
+                    : throw new InvalidDataException($"'{path}' was encrypted under key {id}, not {kek.KeyId}."), cancellationToken);
+            }
+
+            temp.Position = 0;
+            return temp;
+        }
+        catch
+        {
+            await temp.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task<int> ForgetSourceMapAsync(ErasureSelector selector, CancellationToken cancellationToken)

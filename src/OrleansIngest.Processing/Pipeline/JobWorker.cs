@@ -33,6 +33,7 @@ public sealed class JobWorker
     private readonly IBlobStore _source;
     private readonly AudioDecoderOptions _decoderOptions;
     private readonly Func<SourceUriProtector>? _sourceProtector;
+    private readonly Func<IKeyEncryptionKey>? _keyEncryptionKey;
     private SourceMap? _sourceMap;
 
     /// <summary>Creates a worker for one job on this silo.</summary>
@@ -47,7 +48,8 @@ public sealed class JobWorker
         string outputRoot,
         PipelineContext context,
         AudioDecoderOptions? decoderOptions = null,
-        Func<SourceUriProtector>? sourceProtector = null)
+        Func<SourceUriProtector>? sourceProtector = null,
+        Func<IKeyEncryptionKey>? keyEncryptionKey = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -61,6 +63,20 @@ public sealed class JobWorker
         _decoderOptions = decoderOptions ?? AudioDecoderOptions.Default;
         _source = storage.GetSource(sourceRoot);
         _sourceProtector = sourceProtector;
+        _keyEncryptionKey = keyEncryptionKey;
+    }
+
+    // Confidential and restricted tables are written through envelope encryption (*.parquet.enc): the staged stream
+    // only ever sees ciphertext.
+    private async Task<(string Name, Stream Stream)> CreateTableFileAsync(ITableStore store, string table, CancellationToken cancellationToken)
+    {
+        var encrypt = SensitivityPolicy.RequiresEncryption(SensitivityPolicy.TierOfTable(_context.Pipeline, table));
+        var kek = encrypt
+            ? _keyEncryptionKey?.Invoke() ?? throw new InvalidOperationException($"Table '{table}' must be encrypted, and this silo has no key-encryption key (Governance:KeyEncryptionKeyFile).")
+            : null;
+        var name = string.Create(CultureInfo.InvariantCulture, $"part-{_timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet") + (encrypt ? EnvelopeEncryption.FileSuffix : "");
+        var staged = await store.CreateStagedFileAsync(name, cancellationToken);
+        return (name, kek is null ? staged : new EnvelopeWriteStream(staged, kek));
     }
 
     // Restricted tables get the HMAC of the source URI in their rows, and the mapping goes to the operators' source
@@ -201,8 +217,7 @@ public sealed class JobWorker
             }
 
             var store = worker._storage.GetTable(worker._outputRoot, unit.Table);
-            var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
-            var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+            var (name, stream) = await worker.CreateTableFileAsync(store, unit.Table, cancellationToken);
             OpenFile file = unit.Kind == RouteKind.Audio
                 ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow())
                 : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, cancellationToken), worker._timeProvider.GetUtcNow());

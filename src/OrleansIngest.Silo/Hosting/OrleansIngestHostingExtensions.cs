@@ -57,6 +57,15 @@ public static class OrleansIngestHostingExtensions
                 ? Storage.Governance.SourceKeyFile.Load(Storage.Governance.SourceKeyFile.DefaultPath, create: true)
                 : Storage.Governance.SourceKeyFile.Load(configured, create: false));
         });
+        // The key-encryption key of confidential and restricted outputs: Governance:KeyEncryptionKeyFile in a cluster,
+        // else the embedded default, created on first use.
+        services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Governance:KeyEncryptionKeyFile"];
+            return new Lazy<Processing.Governance.IKeyEncryptionKey>(() => string.IsNullOrEmpty(configured)
+                ? Storage.Governance.SourceKeyFile.LoadKeyEncryptionKey(Storage.Governance.SourceKeyFile.DefaultKeyEncryptionKeyPath, create: true)
+                : Storage.Governance.SourceKeyFile.LoadKeyEncryptionKey(configured, create: false));
+        });
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>
         {

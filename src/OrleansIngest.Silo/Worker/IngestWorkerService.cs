@@ -24,7 +24,8 @@ public sealed class IngestWorkerService(
     ILocalSiloDetails silo,
     WorkerActivity activity,
     ILogger<IngestWorkerService> logger,
-    Lazy<Processing.Governance.SourceUriProtector>? sourceKey = null) : BackgroundService
+    Lazy<Processing.Governance.SourceUriProtector>? sourceKey = null,
+    Lazy<Processing.Governance.IKeyEncryptionKey>? dataKey = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -93,7 +94,8 @@ public sealed class IngestWorkerService(
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
             new JobWorkerSettings(settings.EffectiveLanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions,
-            sourceKey is null ? null : () => sourceKey.Value);
+            sourceKey is null ? null : () => sourceKey.Value,
+            dataKey is null ? null : () => dataKey.Value);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).

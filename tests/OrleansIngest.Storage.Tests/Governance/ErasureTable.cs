@@ -19,16 +19,17 @@ internal static class ErasureTable
     public static string UnitId(int source) => UnitIdentity.Compute(SourceUri(source), ETag(source), 1000 + source);
 
     /// <summary>Commits one file per group of <paramref name="sourcesPerFile"/> consecutive sources.</summary>
-    public static async Task BuildAsync(ITableStore store, TimeProvider time, int files, int sourcesPerFile, SourceUriProtector? protector = null)
+    public static async Task BuildAsync(ITableStore store, TimeProvider time, int files, int sourcesPerFile, SourceUriProtector? protector = null, IKeyEncryptionKey? kek = null)
     {
         var committer = new TableCommitter(store, time);
         for (var file = 0; file < files; file++)
         {
             var sources = Enumerable.Range(file * sourcesPerFile, sourcesPerFile).ToList();
-            var name = string.Create(CultureInfo.InvariantCulture, $"part-{file:D5}.parquet");
+            var name = string.Create(CultureInfo.InvariantCulture, $"part-{file:D5}.parquet") + (kek is null ? "" : EnvelopeEncryption.FileSuffix);
             long bytes;
-            await using (var stream = await store.CreateStagedFileAsync(name))
+            await using (var staged = await store.CreateStagedFileAsync(name))
             {
+                var stream = kek is null ? staged : new EnvelopeWriteStream(staged, kek, chunkBytes: 4096, leaveOpen: true);
                 await using var writer = await TableFileWriter<SensorWindowRow>.CreateAsync(stream, new ParquetOutputSettings(RowGroupRows: 4));
                 foreach (var source in sources)
                 {
@@ -39,8 +40,13 @@ internal static class ErasureTable
                 }
 
                 await writer.CompleteAsync();
-                await stream.FlushAsync();
-                bytes = stream.Length;
+                if (kek is not null)
+                {
+                    await stream.DisposeAsync();
+                }
+
+                await staged.FlushAsync();
+                bytes = staged.Length;
             }
 
             await store.SealStagedFileAsync(name);

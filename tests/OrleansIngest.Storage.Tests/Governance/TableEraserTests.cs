@@ -183,6 +183,36 @@ public sealed class TableEraserTests : IDisposable
         Assert.Equal(0, left[0].GetProperty("n").GetInt64());
     }
 
+    [Fact]
+    public async Task TableEraser_RewritesEncryptedFilesIntoEncryptedReplacements()
+    {
+        var kek = new LocalKeyEncryptionKey(RandomNumberGenerator.GetBytes(32));
+        var store = new LocalTableStore(TableRoot);
+        await ErasureTable.BuildAsync(store, _time, files: 3, sourcesPerFile: 2, kek: kek);
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => new TableEraser(store, _time).EraseAsync(new ErasureRequest { SourceUri = ErasureTable.SourceUri(3), Actor = "alice" }));
+        var result = await new TableEraser(store, _time) { KeyEncryptionKey = kek }.EraseAsync(new ErasureRequest { SourceUri = ErasureTable.SourceUri(3), Actor = "alice" });
+
+        Assert.Equal(ErasureTable.RowsPerSource, result.RowsRemoved);
+        Assert.Empty(Directory.EnumerateFiles(TableRoot, "*.parquet"));
+        var files = Directory.EnumerateFiles(TableRoot, "*.parquet.enc").ToList();
+        Assert.Equal(3, files.Count);
+        var plainFolder = _dir.Combine("plain");
+        Directory.CreateDirectory(plainFolder);
+        foreach (var file in files)
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            Assert.Equal(-1, bytes.AsSpan().IndexOf("/data/plant/"u8));
+            await using var input = new MemoryStream(bytes);
+            await using var output = File.Create(Path.Combine(plainFolder, Path.GetFileNameWithoutExtension(file)));
+            await EnvelopeEncryption.DecryptAsync(input, output, _ => kek);
+        }
+
+        var rows = await DuckDbQuery.QueryAsync($"SELECT count(*) AS n, count(DISTINCT source_uri) AS sources FROM read_parquet({DuckDbQuery.Literal(Path.Combine(plainFolder, "*.parquet"))})");
+        Assert.Equal(5 * ErasureTable.RowsPerSource, rows[0].GetProperty("n").GetInt64());
+        Assert.Equal(5, rows[0].GetProperty("sources").GetInt64());
+    }
+
     // Fails the first deletion of a published file: the erasure's entry is written, its old file still there.
     private sealed class CrashOnDeleteStore(ITableStore inner) : ITableStore
     {
