@@ -216,6 +216,7 @@ public sealed record PipelineDefinition
         }
 
         SensitivityPolicy.Enforce(definition);
+        ModelSourcePolicy.Enforce(definition);
         return definition;
     }
 

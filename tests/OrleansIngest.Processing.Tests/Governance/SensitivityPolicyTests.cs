@@ -95,3 +95,34 @@ public sealed class SensitivityPolicyTests
         Assert.Throws<ArgumentException>(() => new SourceUriProtector(new byte[16], "short"));
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class ModelSourcePolicyTests
+{
+    private const string Hash = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+
+    [Theory]
+    [InlineData("https://huggingface.co/snakers4/silero-vad/resolve/main/silero_vad.onnx", Hash)]
+    [InlineData("https://models.example.com/vad.onnx", Hash)]
+    [InlineData("https://acct.blob.core.windows.net/models/vad.onnx", "")]
+    [InlineData("ftp://acct/models/vad.onnx", Hash)]
+    public void Pipeline_RejectsAnUnpinnedOrNonStorageModelUrl(string path, string sha256)
+    {
+        var json = $$"""{ "audio": { "vadModelPath": "{{path}}", "vadModelSha256": "{{sha256}}" }, "routes": [ { "match": ["**/*.wav"], "table": "t", "kind": "audio" } ] }""";
+
+        var ex = Assert.Throws<FormatException>(() => PipelineDefinition.FromJson(json));
+
+        Assert.Contains("audio.vadModelPath", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/models/silero_vad.onnx", "")]
+    [InlineData("file:///models/silero_vad.onnx", Hash)]
+    [InlineData("https://acct.blob.core.windows.net/models/silero_vad.onnx", Hash)]
+    public void Pipeline_AcceptsLocalPathsAndPinnedStorageUrls(string path, string sha256)
+    {
+        var json = $$"""{ "audio": { "vadModelPath": "{{path}}", "vadModelSha256": "{{sha256}}" }, "routes": [ { "match": ["**/*.wav"], "table": "t", "kind": "audio" } ] }""";
+
+        Assert.Equal(path, PipelineDefinition.FromJson(json).Audio.VadModelPath);
+    }
+}
