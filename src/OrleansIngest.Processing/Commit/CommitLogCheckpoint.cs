@@ -9,7 +9,8 @@ public sealed record CheckpointFile(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units,
+    [property: JsonPropertyName("kek_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
 
 /// <summary>
 /// The folded state of a table's commit log as of entry <see cref="Sequence"/> inclusive

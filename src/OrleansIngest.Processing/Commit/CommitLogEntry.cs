@@ -12,12 +12,16 @@ public sealed record LoggedUnit(
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("media_seconds")] double MediaSeconds);
 
-/// <summary>A data file committed by one log entry, with the units whose rows it holds.</summary>
+/// <summary>
+/// A data file committed by one log entry, with the units whose rows it holds and, for an encrypted file, the id of
+/// the key-encryption key that wrapped its data key (omitted for plain files, so their entries are unchanged).
+/// </summary>
 public sealed record LoggedFile(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units,
+    [property: JsonPropertyName("kek_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
 
 /// <summary>A unit quarantined with the reason it could not be ingested.</summary>
 public sealed record QuarantinedUnit(

@@ -118,7 +118,7 @@ public sealed class CommitLogState
             RowCount = RowCount,
             ByteCount = ByteCount,
             CommittedUnitCount = CommittedUnitCount,
-            Files = [.. _history.Select(h => new CheckpointFile(h.Sequence, h.File.Path, h.File.Rows, h.File.Bytes, h.File.Units))],
+            Files = [.. _history.Select(h => new CheckpointFile(h.Sequence, h.File.Path, h.File.Rows, h.File.Bytes, h.File.Units, h.File.KeyId))],
             // Ordered so that the same state always writes the same bytes (racing writers put equal checkpoints).
             Quarantined = [.. _quarantined.Values.OrderBy(q => q.UnitId, StringComparer.Ordinal)],
             // Null when empty, so a table never erased writes the same checkpoint bytes as earlier builds.
@@ -146,7 +146,7 @@ public sealed class CommitLogState
             }
 
             previous = file.Sequence;
-            state.AddFile(file.Sequence, new LoggedFile(file.Path, file.Rows, file.Bytes, file.Units), live: !removed.Contains(file.Path));
+            state.AddFile(file.Sequence, new LoggedFile(file.Path, file.Rows, file.Bytes, file.Units, file.KeyId), live: !removed.Contains(file.Path));
         }
 
         state._removed.UnionWith(removed);

@@ -3,7 +3,11 @@ using OrleansIngest.Processing.Ports;
 namespace OrleansIngest.Processing.Commit;
 
 /// <summary>A staged data file and the units whose rows it holds, ready to commit.</summary>
-public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, IReadOnlyList<LoggedUnit> Units, string Writer, string PipelineVersion);
+public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, IReadOnlyList<LoggedUnit> Units, string Writer, string PipelineVersion)
+{
+    /// <summary>For an encrypted file: the key-encryption key that wrapped its data key, recorded in the log.</summary>
+    public string? KeyId { get; init; }
+}
 
 /// <summary>
 /// Files to swap in one log entry (erasure): staged, sealed replacements in, published files out, and tombstones of
@@ -271,7 +275,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
                 CommittedAt = timeProvider.GetUtcNow(),
                 Writer = request.Writer,
                 PipelineVersion = request.PipelineVersion,
-                Files = [new LoggedFile(request.FileName, request.Rows, request.Bytes, request.Units)],
+                Files = [new LoggedFile(request.FileName, request.Rows, request.Bytes, request.Units, request.KeyId)],
             };
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {

@@ -188,7 +188,7 @@ public sealed class TableEraser(ITableStore store, TimeProvider timeProvider, So
                 }
 
                 await store.SealStagedFileAsync(name, cancellationToken);
-                added.Add(new LoggedFile(name, result.RowsKept, bytes, [.. file.Units.Where(u => !selector.Matches(u.SourceUri))]));
+                added.Add(new LoggedFile(name, result.RowsKept, bytes, [.. file.Units.Where(u => !selector.Matches(u.SourceUri))], kek?.KeyId));
             }
         }
         catch

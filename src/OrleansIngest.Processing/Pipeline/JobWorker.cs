@@ -262,7 +262,7 @@ public sealed class JobWorker
             using (var commit = PipelineTelemetry.StartStage(PipelineTelemetry.CommitStage, file.UnitSpans))
             {
                 commit.Activity?.SetTag(PipelineTelemetry.TableAttribute, table).SetTag(PipelineTelemetry.FileAttribute, file.FileName);
-                outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+                outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion) { KeyId = (file.Stream as EnvelopeWriteStream)?.KeyEncryptionKeyId }, leases, cancellationToken);
                 commit.Activity?.SetTag(PipelineTelemetry.CommittedAttribute, outcome.Committed);
             }
 
@@ -346,7 +346,7 @@ public sealed class JobWorker
         public List<ActivityLink> UnitSpans { get; } = [];
         public abstract long Rows { get; }
         public abstract long ApproximateBytes { get; }
-        protected Stream Stream { get; } = stream;
+        public Stream Stream { get; } = stream;
 
         public abstract ValueTask AppendAsync<TRow>(TRow row, CancellationToken cancellationToken);
 

@@ -51,6 +51,12 @@ public sealed class GovernanceCliTests
         var encrypted = Directory.EnumerateFiles(table, "*.parquet.enc").ToList();
         Assert.NotEmpty(encrypted);
         Assert.All(encrypted, f => Assert.Equal(-1, File.ReadAllBytes(f).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(source))));
+        var logged = Directory.EnumerateFiles(Path.Combine(table, "_ingest", "log"), "*.json")
+            .Where(f => !f.EndsWith(".checkpoint.json", StringComparison.Ordinal))
+            .SelectMany(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("files").EnumerateArray())
+            .ToList();
+        Assert.Equal(encrypted.Count, logged.Count);
+        Assert.All(logged, f => Assert.StartsWith("local:", f.GetProperty("kek_id").GetString(), StringComparison.Ordinal));
         var before = await DecryptAndCountAsync(home, table, temp.Combine("plain1"), source);
         Assert.True(before.Rows > 0);
         Assert.Equal(0, before.RawUris);

@@ -194,6 +194,9 @@ public sealed class TableEraserTests : IDisposable
         var result = await new TableEraser(store, _time) { KeyEncryptionKey = kek }.EraseAsync(new ErasureRequest { SourceUri = ErasureTable.SourceUri(3), Actor = "alice" });
 
         Assert.Equal(ErasureTable.RowsPerSource, result.RowsRemoved);
+        var committer = new TableCommitter(store, _time);
+        await committer.RefreshAsync();
+        Assert.Equal(kek.KeyId, committer.State.Files[^1].KeyId);
         Assert.Empty(Directory.EnumerateFiles(TableRoot, "*.parquet"));
         var files = Directory.EnumerateFiles(TableRoot, "*.parquet.enc").ToList();
         Assert.Equal(3, files.Count);
