@@ -71,10 +71,19 @@ public sealed class GovernanceCliTests
         Assert.True(after.Rows < before.Rows, $"{after.Rows} rows after erasing, {before.Rows} before");
         Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(output, "_ingest", "private", "source_map")).Count());
 
+        // The same blob versions ingested again: the erased one is tombstoned and commits nothing.
+        var again = await CliRunner.RunAsync(Timeout, home, ["ingest", "--source", source, "--output", output, "--pipeline", temp.Combine("p.yaml")]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(after.Rows, (await DecryptAndCountAsync(home, table, temp.Combine("plain3"), source)).Rows);
+        var status = await CliRunner.RunAsync(Timeout, home, ["status", "--output", output, "--json"]);
+        var units = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("tables")[0].GetProperty("units");
+        Assert.Equal(1, units.GetProperty("erased").GetInt32());
+        Assert.Equal(2, units.GetProperty("committed").GetInt32());
+
         var audit = await CliRunner.RunAsync(Timeout, home, ["audit", "--output", output, "--json"]);
         Assert.True(audit.ExitCode == 0, audit.ToString());
         var records = audit.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
-        Assert.Equal(["submit", "erase"], records.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal(["submit", "erase", "submit"], records.Select(r => r.GetProperty("action").GetString()));
         Assert.All(records, r => Assert.Equal($"cli/{Environment.UserName}", r.GetProperty("actor").GetString()));
     }
 
