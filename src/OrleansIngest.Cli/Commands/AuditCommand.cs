@@ -51,8 +51,10 @@ internal static class CliAudit
             var storage = new StorageResolver(new AzureStorageSettings(storageConnectionString));
             await new AuditLog(storage.GetGovernanceStore(Locations.Normalize(output)), TimeProvider.System).AppendAsync(Actor, action, target, outcome, cancellationToken: cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or global::Azure.RequestFailedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The action already happened (a submit to a cluster that holds the storage credentials this CLI lacks):
+            // failing the command now would only hide that it worked.
             Console.Error.WriteLine($"warning: the audit record of {action} {target} was not written: {ex.Message}");
         }
     }
