@@ -48,6 +48,9 @@ param softDeleteRetentionDays int = 14
 @description('Reach the storage account only through private endpoints in the cluster network.')
 param enablePrivateEndpoints bool = false
 
+@description('Encrypt the storage account with a customer-managed key in the deployment\'s Key Vault (revoking the key cuts off all data).')
+param enableCustomerManagedKey bool = false
+
 @description('Container the raw audio/sensor blobs are uploaded to (Event Grid watches it).')
 param sourcesContainerName string = 'sources'
 
@@ -193,6 +196,18 @@ module network 'modules/network.bicep' = {
   }
 }
 
+module storageKey 'modules/storage-cmk.bicep' = if (enableCustomerManagedKey) {
+  scope: rg
+  name: 'storage-cmk'
+  params: {
+    location: location
+    keyVaultName: vault.outputs.name
+    keyName: 'storage-cmk'
+    identityName: 'id-${namePrefix}-${environmentName}-storage-cmk'
+    tags: tags
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   scope: rg
   name: 'storage'
@@ -213,6 +228,17 @@ module storage 'modules/storage.bicep' = {
     privateEndpointSubnetId: network.outputs.privateEndpointSubnetId
     vnetId: network.outputs.vnetId
     tags: tags
+    customerManagedKey: enableCustomerManagedKey
+      ? {
+          keyVaultUri: storageKey!.outputs.keyVaultUri
+          keyName: storageKey!.outputs.keyName
+          identityId: storageKey!.outputs.identityId
+        }
+      : {
+          keyVaultUri: ''
+          keyName: ''
+          identityId: ''
+        }
   }
 }
 

@@ -57,6 +57,15 @@ param vnetId string
 @description('Tags applied to every resource.')
 param tags object
 
+@description('Customer-managed key: vault URI, versionless key name and the user-assigned identity that reaches it; empty keyName keeps Microsoft-managed keys.')
+param customerManagedKey object = {
+  keyVaultUri: ''
+  keyName: ''
+  identityId: ''
+}
+
+var useCustomerManagedKey = !empty(customerManagedKey.keyName)
+
 // Blob, queue and table are the services the silo talks to; each needs its own endpoint and DNS zone.
 var privateServices = [
   'blob'
@@ -72,6 +81,14 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   sku: {
     name: skuName
   }
+  identity: useCustomerManagedKey
+    ? {
+        type: 'UserAssigned'
+        userAssignedIdentities: {
+          '${customerManagedKey.identityId}': {}
+        }
+      }
+    : null
   properties: {
     accessTier: 'Hot'
     allowSharedKeyAccess: false
@@ -87,7 +104,18 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
       bypass: 'AzureServices'
     }
     encryption: {
-      keySource: 'Microsoft.Storage'
+      keySource: useCustomerManagedKey ? 'Microsoft.Keyvault' : 'Microsoft.Storage'
+      keyvaultproperties: useCustomerManagedKey
+        ? {
+            keyvaulturi: customerManagedKey.keyVaultUri
+            keyname: customerManagedKey.keyName
+          }
+        : null
+      identity: useCustomerManagedKey
+        ? {
+            userAssignedIdentity: customerManagedKey.identityId
+          }
+        : null
       requireInfrastructureEncryption: true
       services: {
         blob: {

@@ -32,6 +32,24 @@ resource "azurerm_storage_account" "main" {
     }
   }
 
+  # Customer-managed key (optional): the account unwraps its encryption key with its own identity; revoking the
+  # key in Key Vault cuts off every blob, queue and table.
+  dynamic "identity" {
+    for_each = var.enable_customer_managed_key ? [1] : []
+    content {
+      type         = "UserAssigned"
+      identity_ids = [azurerm_user_assigned_identity.storage_cmk[0].id]
+    }
+  }
+
+  dynamic "customer_managed_key" {
+    for_each = var.enable_customer_managed_key ? [1] : []
+    content {
+      key_vault_key_id          = azurerm_key_vault_key.storage[0].versionless_id
+      user_assigned_identity_id = azurerm_user_assigned_identity.storage_cmk[0].id
+    }
+  }
+
   network_rules {
     # With private endpoints only the cluster network and trusted services (Event Grid delivering
     # with its managed identity) get in.
@@ -40,6 +58,9 @@ resource "azurerm_storage_account" "main" {
   }
 
   tags = local.tags
+
+  # The identity must be allowed to unwrap before the account is encrypted with the key.
+  depends_on = [azurerm_role_assignment.storage_cmk_unwrap]
 }
 
 resource "azurerm_storage_container" "sources" {

@@ -82,6 +82,12 @@ variable "private_endpoint_subnet_prefix" {
   }
 }
 
+variable "enable_customer_managed_key" {
+  description = "Encrypt the storage account with a customer-managed key in the deployment's Key Vault (revoking the key cuts off all data)."
+  type        = bool
+  default     = false
+}
+
 variable "enable_private_endpoints" {
   description = "Reach the storage account only through private endpoints in the cluster network (trusted Azure services such as Event Grid still deliver)."
   type        = bool

@@ -229,7 +229,11 @@ public sealed record FileCommit(
     [property: Id(4)] string Writer,
     [property: Id(5)] string PipelineVersion,
     [property: Id(6)] string JobId,
-    [property: Id(7)] int Partitions);
+    [property: Id(7)] int Partitions)
+{
+    /// <summary>For an encrypted file: the key-encryption key that wrapped its data key.</summary>
+    [Id(8)] public string? KeyId { get; init; }
+}
 
 /// <summary>
 /// Result of a file commit: committed, or rejected because some units were committed already or because the

@@ -15,5 +15,8 @@ var root = new RootCommand("orleans-ingest: turns raw audio and sensor files int
     SubscribeCommand.CreateReconcile(),
     QuarantineCommand.Create(),
     JobsCommand.Create(),
+    EraseCommand.Create(),
+    AuditCommand.Create(),
+    DecryptCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -26,7 +26,7 @@ public sealed class TableCommitGrain(IStorageResolver storage, TimeProvider time
     {
         ArgumentNullException.ThrowIfNull(commit);
         var units = commit.Units.Select(u => new LoggedUnit(u.UnitId, u.SourceUri, u.ETag, u.Size, u.Rows, u.MediaSeconds)).ToList();
-        var request = new FileCommitRequest(commit.FileName, commit.Rows, commit.Bytes, units, commit.Writer, commit.PipelineVersion);
+        var request = new FileCommitRequest(commit.FileName, commit.Rows, commit.Bytes, units, commit.Writer, commit.PipelineVersion) { KeyId = commit.KeyId };
         var outcome = await _committer!.CommitFileAsync(request, ct => FenceAsync(commit, ct));
         return new FileCommitResult(outcome.Committed, outcome.Sequence, outcome.AlreadyCommittedUnits, outcome.LostLeases);
     }

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using OrleansIngest.Processing.Governance;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Storage.Azure;
+using OrleansIngest.Storage.Governance;
 using OrleansIngest.Storage.Local;
 
 namespace OrleansIngest.Storage;
@@ -50,6 +52,18 @@ public sealed class StorageResolver : IStorageResolver
 
         EnsureLocal(outputRoot);
         return new LocalTableStore(Path.Combine(LocalPaths.ToFullPath(outputRoot), tableName));
+    }
+
+    /// <inheritdoc />
+    public IGovernanceStore GetGovernanceStore(string outputRoot)
+    {
+        if (AzureBlobClientFactory.IsBlobUrl(outputRoot))
+        {
+            return new AzureGovernanceStore(_azureClients.Resolve(outputRoot));
+        }
+
+        EnsureLocal(outputRoot);
+        return new LocalGovernanceStore(Path.Combine(LocalPaths.ToFullPath(outputRoot), "_ingest"));
     }
 
     /// <inheritdoc />

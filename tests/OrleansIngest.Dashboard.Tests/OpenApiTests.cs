@@ -22,7 +22,7 @@ public sealed class OpenApiTests
         string[] expected =
         [
             "GetOverview", "ListJobs", "GetJob", "StartJob", "PauseJob", "ResumeJob", "CancelJob", "ReconcileJob", "ListUnits",
-            "ListQuarantine", "RetryQuarantined", "ListTables", "ListSilos", "GetThroughput", "Live", "ListEvaluations", "GetEvaluationReport",
+            "ListQuarantine", "RetryQuarantined", "ListTables", "SampleRows", "ListSilos", "GetThroughput", "Live", "ListEvaluations", "GetEvaluationReport",
         ];
         Assert.Equal(expected.Order(), operations.Select(operation => operation.Operation.GetProperty("operationId").GetString()!).Order());
         Assert.All(operations, operation => Assert.False(string.IsNullOrWhiteSpace(operation.Operation.GetProperty("summary").GetString())));

@@ -115,6 +115,20 @@ public sealed class RecordingAdminService : IAdminService
         return Task.FromResult<IReadOnlyList<TableView>?>(Known(jobId) ? [new TableView("audio_segments", 1, 12, 4096, 3, 1, Started)] : null);
     }
 
+    /// <summary>Table <see cref="RestrictedTable"/> is restricted: a viewer asking for its rows is refused.</summary>
+    public const string RestrictedTable = "restricted-table";
+
+    public Task<TableSample?> SampleRowsAsync(string jobId, string table, int take, Processing.Governance.ReaderRole role, CancellationToken cancellationToken = default)
+    {
+        Record($"SampleRows({jobId},{table},{take},{role})");
+        if (table == RestrictedTable && role == Processing.Governance.ReaderRole.Viewer)
+        {
+            throw new UnauthorizedAccessException($"Table '{table}' is restricted; only operators read its rows.");
+        }
+
+        return Task.FromResult(Known(jobId) ? new TableSample(table, table == RestrictedTable ? "restricted" : "internal", []) : null);
+    }
+
     public Task<IReadOnlyList<SiloView>> ListSilosAsync(CancellationToken cancellationToken = default)
     {
         Record("ListSilos");

@@ -113,8 +113,10 @@ internal static class IngestCommand
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var job = grains.GetGrain<IIngestJobGrain>(JobIds.New());
+            var jobId = JobIds.New();
+            var job = grains.GetGrain<IIngestJobGrain>(jobId);
             await job.StartAsync(new JobSpec(Locations.Normalize(source), Locations.Normalize(output), pipeline.ToJson(), pipeline.LineageVersion));
+            await CliAudit.RecordAsync(storageConnectionString, output, "submit", jobId, "ok", cancellationToken);
             progress = await ProgressView.WatchAsync(job, stopping.Token);
 
             // The job's own CPU (every thread of the process, silo start-up and shutdown excluded).

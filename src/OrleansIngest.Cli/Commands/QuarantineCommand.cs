@@ -72,7 +72,12 @@ internal static class QuarantineCommand
             var released = 0;
             await foreach (var (table, committer) in TablesAsync(parse.GetValue(output)!, shared.Storage(parse), cancellationToken))
             {
-                var units = await committer.RetryQuarantinedAsync(q => wanted is null || wanted.Contains(q.SourceUri), $"cli/{Environment.UserName}", cancellationToken);
+                var units = await committer.RetryQuarantinedAsync(q => wanted is null || wanted.Contains(q.SourceUri), CliAudit.Actor, cancellationToken);
+                if (units.Count > 0)
+                {
+                    await CliAudit.RecordAsync(shared.Storage(parse), parse.GetValue(output)!, "retry", $"{table}:{units.Count} unit(s)", "ok", cancellationToken);
+                }
+
                 foreach (var unit in units)
                 {
                     Console.WriteLine($"{table}\treleased\t{unit.SourceUri}");

@@ -56,7 +56,7 @@ internal static class StatusCommand
             await committer.RefreshAsync(cancellationToken);
             var s = committer.State;
             tables.Add(new TableStatus(
-                name, s.Files.Count, s.RowCount, s.ByteCount, new UnitCounts(s.CommittedUnitCount, s.Quarantined.Count),
+                name, s.Files.Count, s.RowCount, s.ByteCount, new UnitCounts(s.CommittedUnitCount, s.Quarantined.Count) { Erased = s.Tombstones.Count },
                 [.. s.Quarantined.OrderBy(q => q.SourceUri, StringComparer.Ordinal).Select(q => new QuarantineStatus(q.SourceUri, q.SourceETag, q.Reason))],
                 s.LastCommitAt, s.NextSequence));
         }
@@ -67,11 +67,11 @@ internal static class StatusCommand
             return 0;
         }
 
-        var view = new Table().Border(TableBorder.Rounded).AddColumns("table", "files", "rows", "bytes", "committed units", "quarantined", "last commit");
+        var view = new Table().Border(TableBorder.Rounded).AddColumns("table", "files", "rows", "bytes", "committed units", "quarantined", "erased", "last commit");
         var inv = CultureInfo.InvariantCulture;
         foreach (var t in tables)
         {
-            view.AddRow(t.Name, t.Files.ToString(inv), t.Rows.ToString(inv), t.Bytes.ToString(inv), t.Units.Committed.ToString(inv), t.Units.Quarantined.ToString(inv), t.LastCommitAt?.ToString("u", inv) ?? "-");
+            view.AddRow(t.Name, t.Files.ToString(inv), t.Rows.ToString(inv), t.Bytes.ToString(inv), t.Units.Committed.ToString(inv), t.Units.Quarantined.ToString(inv), t.Units.Erased.ToString(inv), t.LastCommitAt?.ToString("u", inv) ?? "-");
         }
 
         AnsiConsole.Write(view);
@@ -98,7 +98,11 @@ internal sealed record TableStatus(
 
 internal sealed record UnitCounts(
     [property: JsonPropertyName("committed")] int Committed,
-    [property: JsonPropertyName("quarantined")] int Quarantined);
+    [property: JsonPropertyName("quarantined")] int Quarantined)
+{
+    /// <summary>Blob versions erased and tombstoned: a later ingest of them commits nothing.</summary>
+    [JsonPropertyName("erased")] public int Erased { get; init; }
+}
 
 internal sealed record QuarantineStatus(
     [property: JsonPropertyName("source_uri")] string SourceUri,

@@ -46,6 +46,7 @@ internal static class SubmitCommand
                 var spec = new JobSpec(Locations.Normalize(parse.GetValue(source)!), Locations.Normalize(parse.GetValue(output)!), definition.ToJson(), definition.LineageVersion);
                 var job = grains.GetGrain<IIngestJobGrain>(id);
                 await ClusterCalls.RetryAsync(() => job.StartAsync(spec), cancellationToken);
+                await CliAudit.RecordAsync(shared.Storage(parse), parse.GetValue(output)!, "submit", id, "ok", cancellationToken);
                 Console.WriteLine(id);
                 if (!parse.GetValue(wait))
                 {

@@ -9,7 +9,8 @@ public sealed record CheckpointFile(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units,
+    [property: JsonPropertyName("kek_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
 
 /// <summary>
 /// The folded state of a table's commit log as of entry <see cref="Sequence"/> inclusive
@@ -56,6 +57,12 @@ public sealed record CommitLogCheckpoint
     /// <summary>Units quarantined and neither committed nor released later, ordered by id.</summary>
     [JsonPropertyName("quarantined")] public IReadOnlyList<QuarantinedUnit> Quarantined { get; init; } = [];
 
+    /// <summary>Paths of <see cref="Files"/> taken out by replace entries (erasure), ordered; null when none.</summary>
+    [JsonPropertyName("removed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Removed { get; init; }
+
+    /// <summary>Erased blob versions, ordered by unit id; null when none.</summary>
+    [JsonPropertyName("tombstones"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<Tombstone>? Tombstones { get; init; }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
     /// <summary>Serialises the checkpoint as UTF-8 JSON (deterministic for a given state).</summary>
@@ -97,7 +104,8 @@ public sealed record CommitLogCheckpoint
         }
 
         if (checkpoint.Files is null || checkpoint.Quarantined is null || checkpoint.Files.Any(f => f is null || f.Path is null || f.Units is null || f.Units.Any(u => u is null || u.UnitId is null))
-            || checkpoint.Quarantined.Any(q => q is null || q.UnitId is null))
+            || checkpoint.Quarantined.Any(q => q is null || q.UnitId is null)
+            || (checkpoint.Removed?.Any(r => r is null) ?? false) || (checkpoint.Tombstones?.Any(t => t is null || t.UnitId is null) ?? false))
         {
             throw new InvalidDataException($"Commit log checkpoint {sequence} has missing fields.");
         }

@@ -12,12 +12,16 @@ public sealed record LoggedUnit(
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("media_seconds")] double MediaSeconds);
 
-/// <summary>A data file committed by one log entry, with the units whose rows it holds.</summary>
+/// <summary>
+/// A data file committed by one log entry, with the units whose rows it holds and, for an encrypted file, the id of
+/// the key-encryption key that wrapped its data key (omitted for plain files, so their entries are unchanged).
+/// </summary>
 public sealed record LoggedFile(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units);
+    [property: JsonPropertyName("units")] IReadOnlyList<LoggedUnit> Units,
+    [property: JsonPropertyName("kek_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
 
 /// <summary>A unit quarantined with the reason it could not be ingested.</summary>
 public sealed record QuarantinedUnit(
@@ -25,6 +29,30 @@ public sealed record QuarantinedUnit(
     [property: JsonPropertyName("source_uri")] string SourceUri,
     [property: JsonPropertyName("source_etag")] string SourceETag,
     [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>
+/// An erased blob version: its rows were removed, and a later ingest of the same version commits nothing for it
+/// until the tombstone is lifted (<c>erase --allow-reingest</c>).
+/// </summary>
+public sealed record Tombstone(
+    [property: JsonPropertyName("unit_id")] string UnitId,
+    [property: JsonPropertyName("source_uri")] string SourceUri,
+    [property: JsonPropertyName("source_etag")] string SourceETag);
+
+/// <summary>What an erasure asked for: one source URI or a prefix, and who asked.</summary>
+public sealed record ErasureSelector(
+    [property: JsonPropertyName("source_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceUri,
+    [property: JsonPropertyName("source_prefix"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourcePrefix,
+    [property: JsonPropertyName("actor")] string Actor)
+{
+    /// <summary>Whether <paramref name="sourceUri"/> is selected (exact URI, or below the prefix).</summary>
+    public bool Matches(string sourceUri)
+    {
+        ArgumentNullException.ThrowIfNull(sourceUri);
+        return (SourceUri is not null && string.Equals(sourceUri, SourceUri, StringComparison.Ordinal))
+            || (SourcePrefix is not null && sourceUri.StartsWith(SourcePrefix, StringComparison.Ordinal));
+    }
+}
 
 /// <summary>
 /// One entry of a table's commit log (<c>_ingest/log/NNNNNNNNNNNNNNNNNNNN.json</c>). Entries are created with
@@ -55,6 +83,27 @@ public sealed record CommitLogEntry
 
     /// <summary>Quarantined units an operator released for another attempt (ids); the next run processes them.</summary>
     [JsonPropertyName("retried")] public IReadOnlyList<string> Retried { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="ReplaceKind"/> for an entry that swaps files (erasure); null for the original kinds (commit,
+    /// quarantine, retry), whose entries therefore keep the exact bytes earlier builds wrote.
+    /// </summary>
+    [JsonPropertyName("kind"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Kind { get; init; }
+
+    /// <summary>Published files this entry takes out of the table (their rows are gone; the files are deleted after it).</summary>
+    [JsonPropertyName("removed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Removed { get; init; }
+
+    /// <summary>Blob versions erased by this entry.</summary>
+    [JsonPropertyName("tombstones"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<Tombstone>? Tombstones { get; init; }
+
+    /// <summary>Unit ids whose tombstones this entry lifts, so that they may be ingested again.</summary>
+    [JsonPropertyName("lifted"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Lifted { get; init; }
+
+    /// <summary>The erasure request this entry carries out, for audit.</summary>
+    [JsonPropertyName("erasure"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ErasureSelector? Erasure { get; init; }
+
+    /// <summary>The <see cref="Kind"/> of an entry that replaces files.</summary>
+    public const string ReplaceKind = "replace";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 

@@ -11,11 +11,23 @@ public sealed class CommitLogState
     private readonly List<LoggedFile> _files = [];
     private readonly List<long> _fileSequences = [];
 
+    // Every file ever committed, removed ones included, so checkpoint parts (immutable, shared between checkpoints)
+    // stay the same bytes after an erasure; the removed paths are listed beside them.
+    private readonly List<(long Sequence, LoggedFile File)> _history = [];
+    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tombstone> _tombstones = new(StringComparer.Ordinal);
+
     /// <summary>Sequence number the next entry must take.</summary>
     public long NextSequence { get; private set; }
 
     /// <summary>Committed data files in commit order.</summary>
     public IReadOnlyList<LoggedFile> Files => _files;
+
+    /// <summary>Files taken out of the table by replace entries (erasure); their published copies are garbage.</summary>
+    public IReadOnlyCollection<string> RemovedFiles => _removed;
+
+    /// <summary>Erased blob versions whose tombstone was not lifted.</summary>
+    public IReadOnlyCollection<Tombstone> Tombstones => _tombstones.Values;
 
     /// <summary>Quarantined units that were not later committed.</summary>
     public IReadOnlyCollection<QuarantinedUnit> Quarantined => _quarantined.Values;
@@ -38,8 +50,11 @@ public sealed class CommitLogState
     /// <summary>Whether the unit is quarantined (and not committed).</summary>
     public bool IsQuarantined(string unitId) => _quarantined.ContainsKey(unitId);
 
-    /// <summary>Whether the unit reached a terminal state in this table.</summary>
-    public bool IsSettled(string unitId) => IsCommitted(unitId) || IsQuarantined(unitId);
+    /// <summary>Whether the unit was erased and may not be ingested again (a tombstone).</summary>
+    public bool IsErased(string unitId) => _tombstones.ContainsKey(unitId);
+
+    /// <summary>Whether the unit reached a terminal state in this table (committed, quarantined or erased).</summary>
+    public bool IsSettled(string unitId) => IsCommitted(unitId) || IsQuarantined(unitId) || IsErased(unitId);
 
     /// <summary>Applies the next entry. Entries must be applied in sequence order.</summary>
     public void Apply(CommitLogEntry entry)
@@ -49,14 +64,20 @@ public sealed class CommitLogState
             throw new InvalidOperationException($"Expected log entry {NextSequence}, got {entry.Sequence}.");
         }
 
+        // Removals first: a replacement file re-commits the units of the file it replaces.
+        foreach (var path in entry.Removed ?? [])
+        {
+            RemoveFile(path);
+        }
+
         foreach (var file in entry.Files)
         {
-            AddFile(entry.Sequence, file);
+            AddFile(entry.Sequence, file, live: true);
         }
 
         foreach (var unit in entry.Quarantined)
         {
-            if (!_committedUnitFiles.ContainsKey(unit.UnitId))
+            if (!_committedUnitFiles.ContainsKey(unit.UnitId) && !_tombstones.ContainsKey(unit.UnitId))
             {
                 _quarantined[unit.UnitId] = unit;
             }
@@ -65,6 +86,17 @@ public sealed class CommitLogState
         foreach (var unitId in entry.Retried)
         {
             _quarantined.Remove(unitId);
+        }
+
+        foreach (var tombstone in entry.Tombstones ?? [])
+        {
+            _tombstones[tombstone.UnitId] = tombstone;
+            _quarantined.Remove(tombstone.UnitId);
+        }
+
+        foreach (var unitId in entry.Lifted ?? [])
+        {
+            _tombstones.Remove(unitId);
         }
 
         NextSequence = entry.Sequence + 1;
@@ -86,9 +118,12 @@ public sealed class CommitLogState
             RowCount = RowCount,
             ByteCount = ByteCount,
             CommittedUnitCount = CommittedUnitCount,
-            Files = [.. _files.Select((f, i) => new CheckpointFile(_fileSequences[i], f.Path, f.Rows, f.Bytes, f.Units))],
+            Files = [.. _history.Select(h => new CheckpointFile(h.Sequence, h.File.Path, h.File.Rows, h.File.Bytes, h.File.Units, h.File.KeyId))],
             // Ordered so that the same state always writes the same bytes (racing writers put equal checkpoints).
             Quarantined = [.. _quarantined.Values.OrderBy(q => q.UnitId, StringComparer.Ordinal)],
+            // Null when empty, so a table never erased writes the same checkpoint bytes as earlier builds.
+            Removed = _removed.Count == 0 ? null : [.. _removed.Order(StringComparer.Ordinal)],
+            Tombstones = _tombstones.Count == 0 ? null : [.. _tombstones.Values.OrderBy(t => t.UnitId, StringComparer.Ordinal)],
         };
     }
 
@@ -101,6 +136,7 @@ public sealed class CommitLogState
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var state = new CommitLogState();
+        var removed = (checkpoint.Removed ?? []).ToHashSet(StringComparer.Ordinal);
         var previous = -1L;
         foreach (var file in checkpoint.Files)
         {
@@ -110,12 +146,21 @@ public sealed class CommitLogState
             }
 
             previous = file.Sequence;
-            state.AddFile(file.Sequence, new LoggedFile(file.Path, file.Rows, file.Bytes, file.Units));
+            state.AddFile(file.Sequence, new LoggedFile(file.Path, file.Rows, file.Bytes, file.Units, file.KeyId), live: !removed.Contains(file.Path));
+        }
+
+        state._removed.UnionWith(removed);
+        foreach (var tombstone in checkpoint.Tombstones ?? [])
+        {
+            if (state._committedUnitFiles.ContainsKey(tombstone.UnitId) || !state._tombstones.TryAdd(tombstone.UnitId, tombstone))
+            {
+                throw new InvalidDataException($"Commit log checkpoint {checkpoint.Sequence} erases unit {tombstone.UnitId} twice or while it is committed.");
+            }
         }
 
         foreach (var unit in checkpoint.Quarantined)
         {
-            if (state._committedUnitFiles.ContainsKey(unit.UnitId) || !state._quarantined.TryAdd(unit.UnitId, unit))
+            if (state._committedUnitFiles.ContainsKey(unit.UnitId) || state._tombstones.ContainsKey(unit.UnitId) || !state._quarantined.TryAdd(unit.UnitId, unit))
             {
                 throw new InvalidDataException($"Commit log checkpoint {checkpoint.Sequence} quarantines unit {unit.UnitId} twice or after committing it.");
             }
@@ -136,8 +181,40 @@ public sealed class CommitLogState
     /// <summary>The log entry that committed file <paramref name="index"/> of <see cref="Files"/>.</summary>
     internal long FileSequence(int index) => _fileSequences[index];
 
-    private void AddFile(long sequence, LoggedFile file)
+    /// <summary>Every file ever committed with its entry, removed ones included.</summary>
+    internal IReadOnlyList<(long Sequence, LoggedFile File)> History => _history;
+
+    private void RemoveFile(string path)
     {
+        _removed.Add(path);
+        var index = _files.FindIndex(f => string.Equals(f.Path, path, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            return;
+        }
+
+        var file = _files[index];
+        _files.RemoveAt(index);
+        _fileSequences.RemoveAt(index);
+        RowCount -= file.Rows;
+        ByteCount -= file.Bytes;
+        foreach (var unit in file.Units)
+        {
+            if (_committedUnitFiles.TryGetValue(unit.UnitId, out var holder) && string.Equals(holder, path, StringComparison.Ordinal))
+            {
+                _committedUnitFiles.Remove(unit.UnitId);
+            }
+        }
+    }
+
+    private void AddFile(long sequence, LoggedFile file, bool live)
+    {
+        _history.Add((sequence, file));
+        if (!live)
+        {
+            return;
+        }
+
         _files.Add(file);
         _fileSequences.Add(sequence);
         RowCount += file.Rows;

@@ -3,7 +3,24 @@ using OrleansIngest.Processing.Ports;
 namespace OrleansIngest.Processing.Commit;
 
 /// <summary>A staged data file and the units whose rows it holds, ready to commit.</summary>
-public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, IReadOnlyList<LoggedUnit> Units, string Writer, string PipelineVersion);
+public sealed record FileCommitRequest(string FileName, long Rows, long Bytes, IReadOnlyList<LoggedUnit> Units, string Writer, string PipelineVersion)
+{
+    /// <summary>For an encrypted file: the key-encryption key that wrapped its data key, recorded in the log.</summary>
+    public string? KeyId { get; init; }
+}
+
+/// <summary>
+/// Files to swap in one log entry (erasure): staged, sealed replacements in, published files out, and tombstones of
+/// the erased blob versions (or lifted tombstones when they may be ingested again).
+/// </summary>
+public sealed record ReplaceRequest(
+    IReadOnlyList<string> Removed,
+    IReadOnlyList<LoggedFile> Added,
+    IReadOnlyList<Tombstone> Tombstones,
+    IReadOnlyList<string> Lifted,
+    IReadOnlyList<string> ReleasedQuarantine,
+    ErasureSelector Erasure,
+    string Writer);
 
 /// <summary>Outcome of a commit attempt.</summary>
 /// <param name="Committed">True when the file is in the log and published.</param>
@@ -101,7 +118,75 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
             }
         }
 
+        // An erasure that crashed after its entry still leaves the replaced files readable: finish deleting them.
+        await CollectRemovedFilesAsync(cancellationToken);
         return published;
+    }
+
+    /// <summary>
+    /// Deletes the published copies of files that replace entries took out of the table. Idempotent, so safe to
+    /// repeat after a crash; returns how many it found and deleted.
+    /// </summary>
+    public async Task<int> CollectRemovedFilesAsync(CancellationToken cancellationToken = default)
+    {
+        var deleted = 0;
+        foreach (var path in State.RemovedFiles.ToList())
+        {
+            if (await store.IsPublishedAsync(path, cancellationToken))
+            {
+                await store.DeletePublishedFileAsync(path, cancellationToken);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Appends one replace entry: <see cref="ReplaceRequest.Removed"/> leave the table and
+    /// <see cref="ReplaceRequest.Added"/> (staged) join it atomically, then the added files are published and the
+    /// removed ones deleted. Returns the entry's sequence, or -1 when the log moved on since the caller planned
+    /// (another entry was appended, or a removed file is no longer live): the caller re-plans from
+    /// <see cref="State"/>, which is then current.
+    /// </summary>
+    public async Task<long> ReplaceFilesAsync(ReplaceRequest request, long plannedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await EnsureLoadedAsync(cancellationToken);
+        var live = State.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        if (State.NextSequence != plannedAt || request.Removed.Any(p => !live.Contains(p)))
+        {
+            return -1;
+        }
+
+        var entry = new CommitLogEntry
+        {
+            Sequence = State.NextSequence,
+            CommittedAt = timeProvider.GetUtcNow(),
+            Writer = request.Writer,
+            Kind = CommitLogEntry.ReplaceKind,
+            Files = request.Added,
+            Removed = request.Removed,
+            Tombstones = request.Tombstones.Count == 0 ? null : request.Tombstones,
+            Lifted = request.Lifted.Count == 0 ? null : request.Lifted,
+            Retried = request.ReleasedQuarantine,
+            Erasure = request.Erasure,
+        };
+        if (!await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
+        {
+            await RefreshAsync(cancellationToken);
+            return -1;
+        }
+
+        Apply(entry);
+        foreach (var file in request.Added)
+        {
+            await store.PublishAsync(file.Path, cancellationToken);
+        }
+
+        await CollectRemovedFilesAsync(cancellationToken);
+        await CheckpointIfDueAsync(cancellationToken);
+        return entry.Sequence;
     }
 
     /// <summary>
@@ -163,7 +248,8 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
                 return await FinishLoggedCommitAsync(request, logged.Sequence, logged.File, cancellationToken);
             }
 
-            var conflicts = request.Units.Where(u => State.IsCommitted(u.UnitId)).Select(u => u.UnitId).ToList();
+            // An erased unit counts as committed: its rows must not come back (unless its tombstone is lifted).
+            var conflicts = request.Units.Where(u => State.IsCommitted(u.UnitId) || State.IsErased(u.UnitId)).Select(u => u.UnitId).ToList();
             if (conflicts.Count > 0)
             {
                 await store.DeleteStagedFileAsync(request.FileName, cancellationToken);
@@ -189,7 +275,7 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
                 CommittedAt = timeProvider.GetUtcNow(),
                 Writer = request.Writer,
                 PipelineVersion = request.PipelineVersion,
-                Files = [new LoggedFile(request.FileName, request.Rows, request.Bytes, request.Units)],
+                Files = [new LoggedFile(request.FileName, request.Rows, request.Bytes, request.Units, request.KeyId)],
             };
             if (await store.TryCreateLogEntryAsync(entry.Sequence, entry.ToUtf8Json(), cancellationToken))
             {
@@ -383,9 +469,9 @@ public sealed class TableCommitter(ITableStore store, TimeProvider timeProvider)
                 _storedParts[(part.First, part.Last)] = part;
             }
 
-            for (var i = 0; i < state.Files.Count; i++)
+            foreach (var (sequence, file) in state.History)
             {
-                _loggedFiles.TryAdd(state.Files[i].Path, (state.FileSequence(i), state.Files[i]));
+                _loggedFiles.TryAdd(file.Path, (sequence, file));
             }
 
             return;

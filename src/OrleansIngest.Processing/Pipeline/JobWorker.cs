@@ -5,6 +5,7 @@ using OrleansIngest.Processing.Decoding;
 using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Evaluation;
+using OrleansIngest.Processing.Governance;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
@@ -36,7 +37,10 @@ public sealed class JobWorker
     private readonly ModelSteps _models;
     private readonly OnnxLogMelBatcher? _onnxLogMel;
     private readonly ModelStepShadow? _modelShadow;
+    private readonly Func<SourceUriProtector>? _sourceProtector;
+    private readonly Func<IKeyEncryptionKey>? _keyEncryptionKey;
     private VadShadow? _shadow;
+    private SourceMap? _sourceMap;
 
     /// <summary>
     /// Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps and
@@ -55,7 +59,9 @@ public sealed class JobWorker
         AudioDecoderOptions? decoderOptions = null,
         ModelSteps? models = null,
         OnnxLogMelBatcher? onnxLogMel = null,
-        ModelStepShadow? modelShadow = null)
+        ModelStepShadow? modelShadow = null,
+        Func<SourceUriProtector>? sourceProtector = null,
+        Func<IKeyEncryptionKey>? keyEncryptionKey = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _coordinator = coordinator;
@@ -71,6 +77,39 @@ public sealed class JobWorker
         _onnxLogMel = onnxLogMel;
         _modelShadow = modelShadow;
         _source = storage.GetSource(sourceRoot);
+        _sourceProtector = sourceProtector;
+        _keyEncryptionKey = keyEncryptionKey;
+    }
+
+    // Confidential and restricted tables (their eval tables too) are written through envelope encryption
+    // (*.parquet.enc): the staged stream only ever sees ciphertext.
+    private async Task<(string Name, Stream Stream)> CreateTableFileAsync(ITableStore store, string table, CancellationToken cancellationToken)
+    {
+        var encrypt = SensitivityPolicy.RequiresEncryption(SensitivityPolicy.TierOfTable(_context.Pipeline, table));
+        var kek = encrypt
+            ? _keyEncryptionKey?.Invoke() ?? throw new InvalidOperationException($"Table '{table}' must be encrypted, and this silo has no key-encryption key (Governance:KeyEncryptionKeyFile).")
+            : null;
+        var name = string.Create(CultureInfo.InvariantCulture, $"part-{_timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet") + (encrypt ? EnvelopeEncryption.FileSuffix : "");
+        var staged = await store.CreateStagedFileAsync(name, cancellationToken);
+        return (name, kek is null ? staged : new EnvelopeWriteStream(staged, kek));
+    }
+
+    // Restricted tables get the HMAC of the source URI in their rows, and the mapping goes to the operators' source
+    // map first, so that no committed row is ever without its way back. Other tiers keep the unit as it is.
+    private async Task<LeasedUnit> RowUnitAsync(LeasedUnit unit, CancellationToken cancellationToken)
+    {
+        if (!SensitivityPolicy.MasksSourceUri(SensitivityPolicy.TierOfTable(_context.Pipeline, unit.Table)))
+        {
+            return unit;
+        }
+
+        // Loaded on the first restricted unit, so silos without restricted tables need no key.
+        var protector = _sourceProtector?.Invoke()
+            ?? throw new InvalidOperationException($"Table '{unit.Table}' is restricted, and this silo has no source HMAC key (Governance:SourceKeyFile).");
+        var hmac = protector.Protect(unit.SourceUri);
+        _sourceMap ??= new SourceMap(_storage.GetGovernanceStore(_outputRoot));
+        await _sourceMap.RecordAsync(new SourceMapEntry(hmac, unit.SourceUri, unit.ETag, protector.KeyId), cancellationToken);
+        return unit with { SourceUri = hmac };
     }
 
     /// <summary>Runs all lanes until the job has no pending unit for this silo.</summary>
@@ -165,9 +204,10 @@ public sealed class JobWorker
             var rowsBefore = file.Rows;
             try
             {
+                var rowUnit = await worker.RowUnitAsync(unit, cancellationToken);
                 var stats = unit.Kind == RouteKind.Audio
-                    ? await ProcessAudioAsync(unit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
-                    : await _sensor.ProcessAsync(unit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), await ModelShadowSinkForAsync(unit, cancellationToken), cancellationToken);
+                    ? await ProcessAudioAsync(unit, rowUnit, (OpenFile<AudioSegmentRow>)file, cancellationToken)
+                    : await _sensor.ProcessAsync(rowUnit, ct => new ValueTask<Stream>(worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, ct)), worker._context, row => file.AppendAsync(row, cancellationToken), await ModelShadowSinkForAsync(unit, cancellationToken), cancellationToken);
                 file.Units.Add((Unit: unit, Stats: stats));
                 if (_shadowedUnit == unit)
                 {
@@ -205,12 +245,12 @@ public sealed class JobWorker
             }
         }
 
-        private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
+        private async Task<UnitStats> ProcessAudioAsync(LeasedUnit unit, LeasedUnit rowUnit, OpenFile<AudioSegmentRow> file, CancellationToken cancellationToken)
         {
             await using var stream = await worker._source.OpenReadAsync(unit.SourceUri, unit.ETag, cancellationToken);
             var shadow = await ShadowSinkForAsync(unit, cancellationToken);
             var modelShadow = await ModelShadowSinkForAsync(unit, cancellationToken, keepShadowed: true);
-            return await _audio.ProcessAsync(unit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), shadow, modelShadow, cancellationToken);
+            return await _audio.ProcessAsync(rowUnit, stream, worker._context, row => file.AppendAsync(row, cancellationToken), shadow, modelShadow, cancellationToken);
         }
 
         /// <summary>
@@ -266,8 +306,7 @@ public sealed class JobWorker
             if (!_evalFiles.TryGetValue(table, out var evalFile))
             {
                 var store = worker._storage.GetTable(worker._outputRoot, table);
-                var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
-                var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+                var (name, stream) = await worker.CreateTableFileAsync(store, table, cancellationToken);
                 var writer = await TableFileWriter<EvalRow>.CreateAsync(stream, worker.OutputSettings, layout, cancellationToken);
                 _evalFiles[table] = evalFile = new OpenFile<EvalRow>(store, name, stream, writer, worker._timeProvider.GetUtcNow());
             }
@@ -309,7 +348,7 @@ public sealed class JobWorker
             await eval.Store.SealStagedFileAsync(eval.FileName, cancellationToken);
             var units = eval.Units.Select(u => new LoggedUnit(u.Unit.UnitId, u.Unit.SourceUri, u.Unit.ETag, u.Unit.Size, u.Stats.Rows, u.Stats.MediaSeconds)).ToList();
             var leases = eval.Units.Select(u => new HeldLease(u.Unit.UnitId, u.Unit.LeaseToken)).ToList();
-            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(eval.FileName, eval.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+            var outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(eval.FileName, eval.Rows, bytes, units, _writer, worker._context.PipelineVersion) { KeyId = (eval.Stream as EnvelopeWriteStream)?.KeyEncryptionKeyId }, leases, cancellationToken);
             if (outcome.Committed)
             {
                 return true;
@@ -361,8 +400,7 @@ public sealed class JobWorker
             }
 
             var store = worker._storage.GetTable(worker._outputRoot, unit.Table);
-            var name = string.Create(CultureInfo.InvariantCulture, $"part-{worker._timeProvider.GetUtcNow():yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}.parquet");
-            var stream = await store.CreateStagedFileAsync(name, cancellationToken);
+            var (name, stream) = await worker.CreateTableFileAsync(store, unit.Table, cancellationToken);
             OpenFile file = unit.Kind == RouteKind.Audio
                 ? new OpenFile<AudioSegmentRow>(store, name, stream, await TableFileWriter<AudioSegmentRow>.CreateAsync(stream, worker.OutputSettings, worker._models.ColumnsFor(RouteKind.Audio), cancellationToken), worker._timeProvider.GetUtcNow())
                 : new OpenFile<SensorWindowRow>(store, name, stream, await TableFileWriter<SensorWindowRow>.CreateAsync(stream, worker.OutputSettings, worker._models.ColumnsFor(RouteKind.Sensor), cancellationToken), worker._timeProvider.GetUtcNow());
@@ -425,7 +463,7 @@ public sealed class JobWorker
             using (var commit = PipelineTelemetry.StartStage(PipelineTelemetry.CommitStage, file.UnitSpans))
             {
                 commit.Activity?.SetTag(PipelineTelemetry.TableAttribute, table).SetTag(PipelineTelemetry.FileAttribute, file.FileName);
-                outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion), leases, cancellationToken);
+                outcome = await CommitWithRetriesAsync(table, new FileCommitRequest(file.FileName, file.Rows, bytes, units, _writer, worker._context.PipelineVersion) { KeyId = (file.Stream as EnvelopeWriteStream)?.KeyEncryptionKeyId }, leases, cancellationToken);
                 commit.Activity?.SetTag(PipelineTelemetry.CommittedAttribute, outcome.Committed);
             }
 
@@ -514,7 +552,7 @@ public sealed class JobWorker
         public List<ActivityLink> UnitSpans { get; } = [];
         public abstract long Rows { get; }
         public abstract long ApproximateBytes { get; }
-        protected Stream Stream { get; } = stream;
+        public Stream Stream { get; } = stream;
 
         public abstract ValueTask AppendAsync<TRow>(TRow row, CancellationToken cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OrleansIngest.Processing.Governance;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -28,6 +29,14 @@ public sealed record RouteDefinition
 
     /// <summary>How matched files are processed.</summary>
     public RouteKind Kind { get; init; }
+
+    /// <summary>Sensitivity of this route's table, overriding the pipeline's (see <see cref="SensitivityPolicy"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SensitivityTier? Sensitivity { get; init; }
+
+    /// <summary>Columns added to the table beyond the built-in ones of <see cref="Kind"/>, with their classes, checked against the tier.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ColumnDeclaration>? Columns { get; init; }
 }
 
 /// <summary>Audio processing settings.</summary>
@@ -134,6 +143,10 @@ public sealed record PipelineDefinition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Evaluation.EvaluationDefinition? Evaluation { get; init; }
 
+    /// <summary>Sensitivity of every table unless a route overrides it; null means internal (see <see cref="SensitivityPolicy"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SensitivityTier? Sensitivity { get; init; }
+
     /// <summary>
     /// The default pipeline: audio files (<c>.wav .wave .flac .mp3 .ogg .oga .opus .m4a .mp4 .aac</c>) →
     /// <c>audio_segments</c>; <c>*.csv</c>, <c>*.jsonl</c>, <c>*.ndjson</c> (each also gzip-compressed,
@@ -239,6 +252,8 @@ public sealed record PipelineDefinition
         ValidateModels(definition.Models);
         definition.Evaluation?.Validate(definition.Models);
 
+        SensitivityPolicy.Enforce(definition);
+        ModelSourcePolicy.Enforce(definition);
         return definition;
     }
 

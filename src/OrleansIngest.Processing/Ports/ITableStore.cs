@@ -29,6 +29,13 @@ public interface ITableStore
     /// <summary>Opens a published data file for reading (seekable, read by ranges where the store is remote).</summary>
     Task<Stream> OpenPublishedFileAsync(string fileName, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes a published data file that a replace entry (erasure) took out of the table. Idempotent. Stores that
+    /// cannot delete published files do not support erasure.
+    /// </summary>
+    Task DeletePublishedFileAsync(string fileName, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot delete published files, so tables on it cannot be erased from.");
+
     /// <summary>Deletes a staged file (rejected or orphaned). Idempotent.</summary>
     Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default);
 
@@ -79,4 +86,11 @@ public interface IStorageResolver
 
     /// <summary>Names of the tables (folders holding a commit log) directly under <paramref name="outputRoot"/>, in order.</summary>
     IAsyncEnumerable<string> ListTablesAsync(string outputRoot, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The governance objects (audit log, source map) under <c>&lt;outputRoot&gt;/_ingest/</c>. Resolvers without
+    /// them do not support restricted tables or the audit log.
+    /// </summary>
+    Governance.IGovernanceStore GetGovernanceStore(string outputRoot) =>
+        throw new NotSupportedException($"{GetType().Name} has no governance store for '{outputRoot}'.");
 }

@@ -144,3 +144,6 @@ public sealed record SiloView(
 
 /// <summary>Cluster throughput in one 5 s bucket.</summary>
 public sealed record ThroughputPoint(DateTimeOffset At, double UnitsPerSecond, double BytesPerSecond, double AudioSecondsPerSecond);
+
+/// <summary>A preview of a table: its tier and first rows (column → value text; list columns as their length).</summary>
+public sealed record TableSample(string Table, string Sensitivity, IReadOnlyList<IReadOnlyDictionary<string, string?>> Rows);

@@ -190,6 +190,41 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
     }
 
     /// <inheritdoc />
+    public async Task<TableSample?> SampleRowsAsync(string jobId, string table, int take, Processing.Governance.ReaderRole role, CancellationToken cancellationToken = default)
+    {
+        if (await Job(jobId).GetSpecAsync() is not { } spec)
+        {
+            return null;
+        }
+
+        var tier = Processing.Governance.SensitivityPolicy.TierOfTable(PipelineDefinition.FromJson(spec.PipelineJson), table);
+        if (!Processing.Governance.SensitivityPolicy.CanReadRows(role, tier))
+        {
+            throw new UnauthorizedAccessException(
+                $"Table '{table}' is {Processing.Governance.SensitivityPolicy.Name(tier)}; only operators read its rows.");
+        }
+
+        await foreach (var (name, committer) in TablesAsync(spec.OutputRoot, cancellationToken))
+        {
+            if (!string.Equals(name, table, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (committer.State.Files.Count == 0)
+            {
+                return new TableSample(table, Processing.Governance.SensitivityPolicy.Name(tier), []);
+            }
+
+            await using var stream = await committer.Store.OpenPublishedFileAsync(committer.State.Files[^1].Path, cancellationToken);
+            var rows = await Processing.Governance.ParquetSampler.ReadAsync(stream, take, cancellationToken);
+            return new TableSample(table, Processing.Governance.SensitivityPolicy.Name(tier), rows);
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<SiloView>> ListSilosAsync(CancellationToken cancellationToken = default)
     {
         var reported = await grains.GetGrain<IClusterMetricsGrain>(0).GetSilosAsync();

@@ -47,6 +47,14 @@ public interface IAdminService
     /// <summary>The tables of the job's output: files, rows, bytes, last commit.</summary>
     Task<IReadOnlyList<TableView>?> ListTablesAsync(string jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The first rows of one of the job's tables, if the table's sensitivity tier lets <paramref name="role"/> read rows
+    /// (viewers: public and internal only); null when the job or table does not exist.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The tier forbids the role to read rows.</exception>
+    Task<TableSample?> SampleRowsAsync(string jobId, string table, int take, Processing.Governance.ReaderRole role, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not serve table rows.");
+
     /// <summary>The silos of the cluster with their load and execution provider.</summary>
     Task<IReadOnlyList<SiloView>> ListSilosAsync(CancellationToken cancellationToken = default);
 

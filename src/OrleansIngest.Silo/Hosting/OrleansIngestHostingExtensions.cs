@@ -56,6 +56,24 @@ public static class OrleansIngestHostingExtensions
             return new ModelCatalog(sp.GetRequiredService<IStorageResolver>(), new ModelCatalogSettings(cache, worker.ExecutionProvider, worker.VadIntraOpThreads));
         });
         services.AddSingleton<IModelRegistry, OutputModelRegistry>();
+        // The source HMAC key of restricted tables: Governance:SourceKeyFile in a cluster (the same secret on every silo),
+        // else the embedded default, created on first use.
+        services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Governance:SourceKeyFile"];
+            return new Lazy<Processing.Governance.SourceUriProtector>(() => string.IsNullOrEmpty(configured)
+                ? Storage.Governance.SourceKeyFile.Load(Storage.Governance.SourceKeyFile.DefaultPath, create: true)
+                : Storage.Governance.SourceKeyFile.Load(configured, create: false));
+        });
+        // The key-encryption key of confidential and restricted outputs: Governance:KeyEncryptionKeyFile in a cluster,
+        // else the embedded default, created on first use.
+        services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Governance:KeyEncryptionKeyFile"];
+            return new Lazy<Processing.Governance.IKeyEncryptionKey>(() => string.IsNullOrEmpty(configured)
+                ? Storage.Governance.SourceKeyFile.LoadKeyEncryptionKey(Storage.Governance.SourceKeyFile.DefaultKeyEncryptionKeyPath, create: true)
+                : Storage.Governance.SourceKeyFile.LoadKeyEncryptionKey(configured, create: false));
+        });
         services.AddSingleton<UnitDiscovery>();
         services.AddSingleton(sp =>
         {
@@ -79,6 +97,7 @@ public static class OrleansIngestHostingExtensions
         services.AddSingleton(sp => SiloCapacityDetector.Detect(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Capacity));
         services.AddSingleton<LogMelBackend>();
         services.AddSingleton<IAdminService, AdminService>();
+        services.AddSingleton<AdminAuditTrail>();
         services.AddHostedService<IngestWorkerService>();
         services.AddHostedService<SiloReporter>();
         services.AddSingleton<IBlobEventSink, GrainBlobEventSink>();

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -81,6 +83,12 @@ public static class TelemetryHostingExtensions
         });
         if (options.OtlpEnabled)
         {
+            // Logs go out only for the audit category (and warnings and errors of any), so OTLP carries the audit
+            // trail without every informational line of the silo.
+            telemetry.WithLogging(logging => logging.AddOtlpExporter(otlp => ConfigureOtlp(otlp, options, "/v1/logs")));
+            services.AddLogging(logging => logging
+                .AddFilter<OpenTelemetryLoggerProvider>(null, LogLevel.Warning)
+                .AddFilter<OpenTelemetryLoggerProvider>(Admin.AdminAuditTrail.Category, LogLevel.Information));
             telemetry.WithTracing(tracing => tracing
                 .AddSource(PipelineTelemetry.Name)
                 .AddSource([.. OrleansActivitySources])

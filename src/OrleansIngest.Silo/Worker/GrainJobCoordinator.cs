@@ -48,7 +48,7 @@ internal sealed class GrainJobCoordinator(IGrainFactory grains, string jobId, Jo
         var commit = new FileCommit(
             request.FileName, request.Rows, request.Bytes,
             request.Units.Select(u => new CommittedUnit(u.UnitId, u.SourceUri, u.SourceETag, u.SourceBytes, u.Rows, u.MediaSeconds, tokens[u.UnitId])).ToList(),
-            request.Writer, request.PipelineVersion, jobId, work.Partitions);
+            request.Writer, request.PipelineVersion, jobId, work.Partitions) { KeyId = request.KeyId };
         var result = await grains.GetGrain<ITableCommitGrain>(TableKey.Of(work.Spec.OutputRoot, table)).CommitFileAsync(commit);
         return new FileCommitOutcome(result.Committed, result.Sequence, result.AlreadyCommittedUnits) { LostLeases = result.LostLeases };
     }

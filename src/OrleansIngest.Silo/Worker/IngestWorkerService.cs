@@ -28,7 +28,9 @@ public sealed class IngestWorkerService(
     WorkerActivity activity,
     SiloCapacity capacity,
     LogMelBackend logMel,
-    ILogger<IngestWorkerService> logger) : BackgroundService
+    ILogger<IngestWorkerService> logger,
+    Lazy<Processing.Governance.SourceUriProtector>? sourceKey = null,
+    Lazy<Processing.Governance.IKeyEncryptionKey>? dataKey = null) : BackgroundService
 {
     // (output root, model lineage) pairs already in that output's registry, so each is written once per silo run.
     private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
@@ -153,7 +155,9 @@ public sealed class IngestWorkerService(
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
             new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher,
-            ModelStepShadow.Create(pipeline, steps, candidates.All, timeProvider));
+            ModelStepShadow.Create(pipeline, steps, candidates.All, timeProvider),
+            sourceKey is null ? null : () => sourceKey.Value,
+            dataKey is null ? null : () => dataKey.Value);
         await worker.RunAsync(cancellationToken);
 
         // No unit was pending for this silo: let the job check whether it is complete (nobody may be watching it).

@@ -178,6 +178,10 @@ public sealed class AzureTableStore : ITableStore
     /// A published file is left alone (committing it already discarded its staged copy). Like the local store,
     /// this relies on the orphan grace period: a file is never deleted while a writer may still commit it.
     /// </remarks>
+    public async Task DeletePublishedFileAsync(string fileName, CancellationToken cancellationToken = default) =>
+        await DataBlob(fileName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, conditions: null, cancellationToken);
+
+    /// <inheritdoc />
     public async Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
     {
         var blob = DataBlob(fileName);

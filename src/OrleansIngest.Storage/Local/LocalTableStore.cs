@@ -90,6 +90,13 @@ public sealed class LocalTableStore : ITableStore
     }
 
     /// <inheritdoc />
+    public Task DeletePublishedFileAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        File.Delete(PublishedPath(fileName));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task DeleteStagedFileAsync(string fileName, CancellationToken cancellationToken = default)
     {
         File.Delete(StagedPath(fileName));

@@ -25,6 +25,7 @@ public sealed class BicepPolicyTests(BicepCompilationFixture fixture)
     private const string StorageQueueDataMessageProcessor = "8a0f0c08-91a1-4084-bc3d-661d67233fed";
     private const string StorageQueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+    private const string KeyVaultCryptoServiceEncryptionUser = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
     private const string AcrPull = "7f951dfd-4e8d-4b0b-8a18-d75c1d1c5f3a";
 
     private JsonElement StorageAccount => Assert.Single(fixture.OfType("Microsoft.Storage/storageAccounts")).Properties;
@@ -160,6 +161,22 @@ public sealed class BicepPolicyTests(BicepCompilationFixture fixture)
         Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
         Assert.True(vault.GetProperty("enablePurgeProtection").GetBoolean());
         Assert.True(vault.GetProperty("enableSoftDelete").GetBoolean());
+    }
+
+    [Fact]
+    public void Storage_CustomerManagedKeyIsAnOptionOffByDefaultWithAWrapOnlyKey()
+    {
+        Assert.False(fixture.Main.GetProperty("parameters").GetProperty("enableCustomerManagedKey").GetProperty("defaultValue").GetBoolean());
+        var encryption = StorageAccount.GetProperty("encryption");
+        Assert.Contains("Microsoft.Keyvault", encryption.GetProperty("keySource").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Storage", encryption.GetProperty("keySource").GetString(), StringComparison.Ordinal);
+        Assert.True(encryption.GetProperty("requireInfrastructureEncryption").GetBoolean());
+
+        var key = Assert.Single(fixture.OfType("Microsoft.KeyVault/vaults/keys")).Properties;
+        Assert.Equal(["unwrapKey", "wrapKey"], key.GetProperty("keyOps").EnumerateArray().Select(op => op.GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains(
+            fixture.OfType("Microsoft.Authorization/roleAssignments"),
+            assignment => ArmTemplate.RoleDefinitionGuid(assignment) == KeyVaultCryptoServiceEncryptionUser);
     }
 
     [Fact]

@@ -20,8 +20,29 @@ public sealed class TerraformPolicyTests(TerraformConfiguration terraform)
         "AcrPull",
         "Key Vault Secrets User",
         "Key Vault Secrets Officer",
+        "Key Vault Crypto Officer",
+        "Key Vault Crypto Service Encryption User",
         "Network Contributor",
     ];
+
+    [Fact]
+    public void StorageAccount_CustomerManagedKeyIsAnOptionOffByDefaultWithAWrapOnlyKeyAndItsOwnIdentity()
+    {
+        var variable = terraform.Section("variable")["enable_customer_managed_key"];
+        Assert.Equal(JsonValueKind.False, TerraformConfiguration.Attribute(variable, "default").ValueKind);
+
+        var account = terraform.Resource("azurerm_storage_account", "main");
+        var text = account.GetRawText();
+        Assert.Contains("customer_managed_key", text, StringComparison.Ordinal);
+        Assert.Contains("${azurerm_key_vault_key.storage[0].versionless_id}", text, StringComparison.Ordinal);
+        Assert.Contains("${azurerm_user_assigned_identity.storage_cmk[0].id}", text, StringComparison.Ordinal);
+
+        var key = terraform.Resource("azurerm_key_vault_key", "storage");
+        Assert.Equal(["unwrapKey", "wrapKey"], TerraformConfiguration.Strings(TerraformConfiguration.Attribute(key, "key_opts")).Order(StringComparer.Ordinal));
+        var unwrap = terraform.Resource("azurerm_role_assignment", "storage_cmk_unwrap");
+        Assert.Equal("Key Vault Crypto Service Encryption User", TerraformConfiguration.Attribute(unwrap, "role_definition_name").GetString());
+        Assert.Equal("${azurerm_user_assigned_identity.storage_cmk[0].principal_id}", TerraformConfiguration.Attribute(unwrap, "principal_id").GetString());
+    }
 
     [Fact]
     public void StorageAccount_DisablesSharedKeyAccess()

@@ -13,6 +13,7 @@ internal static class AdminApiEndpoints
     public const int MaxUnitsPage = 500;
 
     private const int DefaultUnitsPage = 100;
+    private const int MaxSampleRows = 50;
     private const int DefaultThroughputMinutes = 15;
     private const int MaxThroughputMinutes = 60;
 
@@ -23,21 +24,28 @@ internal static class AdminApiEndpoints
         api.MapGet("/jobs/{id}", GetJobAsync).WithName("GetJob").WithSummary("One job in detail: progress, rate, ETA, per-silo share, recent commits.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/jobs", StartJobAsync).WithName("StartJob").WithSummary("Starts a batch job (backfill) or a continuous one (subscription).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).RequireAuthorization(AdminPolicies.Operator);
+            .ProducesProblem(StatusCodes.Status400BadRequest).RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter("start"));
         MapAction(api, "pause", "PauseJob", "Stops handing out the job's units; units in flight finish.", (service, id, cancellationToken) => service.PauseJobAsync(id, cancellationToken));
         MapAction(api, "resume", "ResumeJob", "Hands out the job's units again.", (service, id, cancellationToken) => service.ResumeJobAsync(id, cancellationToken));
         MapAction(api, "cancel", "CancelJob", "Ends the job; what is committed stays.", (service, id, cancellationToken) => service.CancelJobAsync(id, cancellationToken));
         MapAction(api, "reconcile", "ReconcileJob", "A continuous job lists its source now.", (service, id, cancellationToken) => service.ReconcileJobAsync(id, cancellationToken));
         api.MapGet("/jobs/{id}/units", ListUnitsAsync).WithName("ListUnits")
             .WithSummary("The job's units in one state (pending, leased, committed, quarantined, superseded; none: all), a page at a time (take ≤ 500).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .AddEndpointFilter(new AdminAuditFilter("read_units"));
         api.MapGet("/jobs/{id}/quarantine", ListQuarantineAsync).WithName("ListQuarantine").WithSummary("The job's quarantined units with their reasons.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).AddEndpointFilter(new AdminAuditFilter("read_quarantine"));
         api.MapPost("/jobs/{id}/quarantine/retry", RetryQuarantinedAsync).WithName("RetryQuarantined")
             .WithSummary("Releases quarantined units (the listed ones, or all without a body) and queues them again.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(AdminPolicies.Operator);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter("retry"));
         api.MapGet("/jobs/{id}/tables", ListTablesAsync).WithName("ListTables").WithSummary("The tables of the job's output: files, rows, bytes, last commit.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/jobs/{id}/tables/{table}/sample", SampleRowsAsync).WithName("SampleRows")
+            .WithSummary("The first rows of a table (take ≤ 50); viewers read only public and internal tables.")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .AddEndpointFilter(new AdminAuditFilter("read_rows"));
         api.MapGet("/silos", ListSilosAsync).WithName("ListSilos").WithSummary("The silos of the cluster with their load and execution provider.");
         api.MapGet("/throughput", GetThroughputAsync).WithName("GetThroughput").WithSummary("Cluster throughput over the last minutes (≤ 60), in 5 s buckets, oldest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -55,7 +63,8 @@ internal static class AdminApiEndpoints
             .WithSummary(summary)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(AdminPolicies.Operator);
+            .RequireAuthorization(AdminPolicies.Operator)
+            .AddEndpointFilter(new AdminAuditFilter(action));
 
     private static async Task<Ok<ClusterOverview>> GetOverviewAsync(IAdminService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.GetOverviewAsync(cancellationToken));
@@ -119,6 +128,28 @@ internal static class AdminApiEndpoints
     private static async Task<Results<Ok<IReadOnlyList<TableView>>, ProblemHttpResult>> ListTablesAsync(
         string id, IAdminService service, CancellationToken cancellationToken) =>
         await service.ListTablesAsync(id, cancellationToken) is { } tables ? TypedResults.Ok(tables) : JobNotFound(id);
+
+    private static async Task<Results<Ok<TableSample>, ProblemHttpResult>> SampleRowsAsync(
+        string id, string table, int? take, HttpContext context, IAdminService service, CancellationToken cancellationToken)
+    {
+        var count = take ?? 10;
+        if (count is < 1 or > MaxSampleRows)
+        {
+            return BadRequest($"take must be between 1 and {MaxSampleRows}.");
+        }
+
+        var role = context.User.IsInRole(AdminRoles.Operator) ? Processing.Governance.ReaderRole.Operator : Processing.Governance.ReaderRole.Viewer;
+        try
+        {
+            return await service.SampleRowsAsync(id, table, count, role, cancellationToken) is { } sample
+                ? TypedResults.Ok(sample)
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job or table.", detail: $"No table '{table}' in job '{id}'.");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The table's sensitivity forbids reading its rows.", detail: ex.Message);
+        }
+    }
 
     private static async Task<Ok<IReadOnlyList<SiloView>>> ListSilosAsync(IAdminService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.ListSilosAsync(cancellationToken));

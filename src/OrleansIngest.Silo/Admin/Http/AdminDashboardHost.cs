@@ -53,6 +53,11 @@ public sealed class AdminDashboardHost(
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton(silo.GetRequiredService<IAdminService>());
+        if (silo.GetService<AdminAuditTrail>() is { } auditTrail)
+        {
+            builder.Services.AddSingleton(auditTrail);
+        }
+
         builder.Services.AddSingleton(silo.GetRequiredService<TimeProvider>());
         var token = new AdminToken();
         builder.Services.AddSingleton(token);
