@@ -54,6 +54,10 @@ set_secret dashboard-apikey-primary-role operator
 set_secret dashboard-apikey-secondary-name viewer
 set_secret dashboard-apikey-secondary-sha256 "$(sha256 "$viewer_key")"
 set_secret dashboard-apikey-secondary-role viewer
+# Governance keys are created once and never replaced by a redeploy: encrypted files and source HMACs depend on them.
+set_secret_once() { az keyvault secret show --vault-name "$vault" --name "$1" --output none 2>/dev/null || set_secret "$1" "$2"; }
+set_secret_once governance-source-hmac-key "$(openssl rand -base64 32)"
+set_secret_once governance-data-kek "$(openssl rand -base64 32)"
 
 echo "==> Kubernetes ($aks)"
 az aks get-credentials --resource-group "$rg" --name "$aks" --overwrite-existing --output none

@@ -38,4 +38,25 @@ public sealed class KubernetesFileTests
             Assert.DoesNotContain("sig=", value, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    [Fact]
+    public void SiloSettings_ReadTheGovernanceKeysFromTheKeyVaultMountAsRawBytes()
+    {
+        var folder = Path.Combine(TestTools.RepositoryRoot, KubernetesManifests.Folder);
+        var settings = File.ReadAllLines(Path.Combine(folder, "silo.env"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1]);
+        var provider = File.ReadAllText(Path.Combine(folder, "secretproviderclass.yaml"));
+
+        foreach (var key in new[] { "GOVERNANCE__SOURCEKEYFILE", "GOVERNANCE__KEYENCRYPTIONKEYFILE" })
+        {
+            var path = settings[key];
+            Assert.StartsWith("/mnt/secrets-store/", path, StringComparison.Ordinal);
+            var objectName = Path.GetFileName(path);
+
+            // The secret holds base64 text; the driver must write the decoded 32 bytes the silo reads.
+            Assert.Matches($@"objectName: {objectName}\s+objectType: secret\s+objectEncoding: base64", provider);
+        }
+    }
 }

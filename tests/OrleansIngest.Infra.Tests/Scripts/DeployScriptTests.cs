@@ -76,7 +76,7 @@ public sealed partial class DeployScriptTests
     [GeneratedRegex(@"objectName:\s*(\S+)")]
     private static partial Regex ObjectName();
 
-    [GeneratedRegex(@"set_secret (dashboard-[\w-]+)")]
+    [GeneratedRegex(@"set_secret(?:_once)? ((?:dashboard|governance)-[\w-]+)")]
     private static partial Regex SecretSet();
 
     [GeneratedRegex(@"REPLACE(-[a-z]+)+|REPLACE\.azurecr\.io")]
