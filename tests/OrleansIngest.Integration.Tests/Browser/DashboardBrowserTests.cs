@@ -111,7 +111,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             .Read("peak", BrowserTarget.ByTestId("throughput-chart"), attribute: "data-peak")
             .Screenshot("overview-completed")
             .Click(BrowserTarget.ByRole("link", "Silos", exact: true))
-            .WaitForText(BrowserTarget.ByTestId("silo-provider"), pattern: "^CPU")
+            .WaitForText(BrowserTarget.ByTestId("silo-provider"), pattern: "^silero_vad=cpu; sensor_anomaly=cpu$")
             .WaitForText(BrowserTarget.ByTestId("silo-status"), text: "active")
             .Screenshot("silos")
             .Goto($"/jobs/{JobId}/quarantine")

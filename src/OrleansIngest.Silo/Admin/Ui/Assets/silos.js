@@ -26,7 +26,7 @@ function updateSiloRow(row, silo) {
   setText(cell('silo-cores'), format.integer(silo.cores));
   setText(cell('silo-lanes'), format.integer(silo.lanes));
   // Providers are acronyms (CPU, CUDA), whatever case a silo reports them in.
-  setText(cell('silo-provider'), String(silo.executionProvider).toUpperCase());
+  setText(cell('silo-provider'), String(silo.executionProvider));
   setText(cell('silo-in-flight'), format.integer(silo.unitsInFlight));
   setText(cell('silo-units-per-second'), format.number(silo.unitsPerSecond));
   setText(cell('silo-bytes-per-second'), `${format.bytes(silo.bytesPerSecond)}/s`);
