@@ -30,6 +30,7 @@ compare("Whisper log-mel, 30 s segments (× real time)", "logmel", `≥ 1.5× fa
 compare("Silero VAD, batch 1", "vad.batch1", "", undefined);
 compare("Silero VAD, batch 32 (direct runs)", "vad.batch32", "≥ 0.95× ONNX Runtime Node batch 32", 0.95);
 compare("Silero VAD, batch 64 (direct runs)", "vad.batch64", "", undefined);
+compare("Silero VAD in the pipeline's batcher, 32 segments in flight", "vad.pipeline32", "≥ 0.95× ONNX Runtime Node batch 32", 0.95, "vad.batch32");
 compare("Silero VAD in the pipeline's batcher, 64 segments in flight", "vad.pipeline64", "≥ 0.95× ONNX Runtime Node batch 32", 0.95, "vad.batch32");
 compare("Decode WAV 16 kHz", "decode.wav", "", undefined);
 compare("Decode FLAC 16 kHz", "decode.flac", "", undefined);

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
-seconds=600 e2e_seconds=600 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0
+seconds=600 e2e_seconds=1800 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0
 bin="$root/benchmarks/OrleansIngest.EndToEnd/bin/Release/net10.0/linux-x64"
 while (($#)); do
   case "$1" in
