@@ -1,11 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OrleansIngest.Grains;
 using OrleansIngest.Processing.Synthetic;
 using OrleansIngest.Silo.Admin;
-using OrleansIngest.Silo.Hosting;
 using OrleansIngest.TestSupport;
 
 namespace OrleansIngest.Integration.Tests.Admin;
@@ -19,29 +13,18 @@ public sealed class AdminServiceTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private readonly TempDirectory _temp = new("oi-admin");
-    private IHost _host = null!;
+    private InProcessSilo _silo = null!;
     private IAdminService _admin = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        builder.Configuration["OrleansIngest:Worker:Lanes"] = "1";
-        builder.Configuration["OrleansIngest:Worker:PollInterval"] = "00:00:00.100";
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
-            silo.AddMemoryGrainStorage(IngestStorageNames.Jobs);
-            silo.AddOrleansIngest();
-        });
-        _host = builder.Build();
-        await _host.StartAsync();
-        _admin = _host.Services.GetRequiredService<IAdminService>();
+        _silo = await InProcessSilo.StartAsync(lanes: 1);
+        _admin = _silo.Admin;
     }
 
     public async Task DisposeAsync()
     {
-        await _host.StopAsync();
-        _host.Dispose();
+        await _silo.DisposeAsync();
         _temp.Dispose();
     }
 
@@ -184,12 +167,5 @@ public sealed class AdminServiceTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, $"not reached within {Timeout}: {value}");
             await Task.Delay(200);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,15 +1,9 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OrleansIngest.Grains;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Synthetic;
 using OrleansIngest.Silo.Admin;
-using OrleansIngest.Silo.Hosting;
 using OrleansIngest.TestSupport;
 using OrleansIngest.TestSupport.DuckDb;
 using Xunit.Abstractions;
@@ -29,29 +23,18 @@ public sealed class ModelStepShadowEvaluationTests(ITestOutputHelper log) : IAsy
     private const int WindowsPerFile = 40;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
     private readonly TempDirectory _temp = new("oi-eval-sensor");
-    private IHost _host = null!;
+    private InProcessSilo _silo = null!;
     private IAdminService _admin = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        builder.Configuration["OrleansIngest:Worker:Lanes"] = "2";
-        builder.Configuration["OrleansIngest:Worker:PollInterval"] = "00:00:00.100";
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
-            silo.AddMemoryGrainStorage(IngestStorageNames.Jobs);
-            silo.AddOrleansIngest();
-        });
-        _host = builder.Build();
-        await _host.StartAsync();
-        _admin = _host.Services.GetRequiredService<IAdminService>();
+        _silo = await InProcessSilo.StartAsync(lanes: 2);
+        _admin = _silo.Admin;
     }
 
     public async Task DisposeAsync()
     {
-        await _host.StopAsync();
-        _host.Dispose();
+        await _silo.DisposeAsync();
         _temp.Dispose();
     }
 
@@ -215,25 +198,5 @@ public sealed class ModelStepShadowEvaluationTests(ITestOutputHelper log) : IAsy
         return wins / (positives.Count * (double)negatives.Count);
     }
 
-    private async Task<JobDetail> WaitForAsync(string jobId, Func<JobDetail, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            if (await _admin.GetJobAsync(jobId) is { } detail && condition(detail))
-            {
-                return detail;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, string.Create(CultureInfo.InvariantCulture, $"job {jobId} did not finish within {Timeout}"));
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private Task<JobDetail> WaitForAsync(string jobId, Func<JobDetail, bool> condition) => _silo.WaitForJobAsync(jobId, condition, Timeout);
 }
