@@ -87,7 +87,14 @@ public static class TestTools
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        using var process = new Process { StartInfo = CreateStartInfo(fileName, arguments, workingDirectory) };
+        return await RunAsync(CreateStartInfo(fileName, arguments, workingDirectory), timeout, cancellationToken);
+    }
+
+    /// <summary>As <see cref="RunAsync(string, IReadOnlyList{string}, string, TimeSpan, CancellationToken)"/> for a prepared start (e.g. with extra environment).</summary>
+    public static async Task<ToolResult> RunAsync(ProcessStartInfo startInfo, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(startInfo);
+        using var process = new Process { StartInfo = startInfo };
         Start(process);
 
         // Read both pipes concurrently: a full stderr pipe would otherwise block the child forever.
@@ -108,7 +115,7 @@ public static class TestTools
                 throw;
             }
 
-            throw new TimeoutException($"`{fileName} {string.Join(' ', arguments)}` did not finish within {timeout.TotalSeconds:0} s.");
+            throw new TimeoutException($"`{startInfo.FileName} {string.Join(' ', startInfo.ArgumentList)}` did not finish within {timeout.TotalSeconds:0} s.");
         }
 
         return new ToolResult(process.ExitCode, await standardOutput, await standardError);

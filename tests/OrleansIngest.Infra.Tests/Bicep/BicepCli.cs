@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using OrleansIngest.TestSupport;
@@ -45,29 +44,7 @@ public static partial class BicepCli
         startInfo.Environment["HTTPS_PROXY"] = DeadProxy;
         startInfo.Environment["HTTP_PROXY"] = DeadProxy;
         startInfo.Environment["NO_PROXY"] = string.Empty;
-        using var process = new Process { StartInfo = startInfo };
-        TestTools.Start(process);
-        var standardOutput = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var standardError = process.StandardError.ReadToEndAsync(cancellationToken);
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeoutSource.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new TimeoutException($"`bicep {string.Join(' ', arguments)}` did not finish within {timeout.TotalSeconds:0} s.");
-        }
-
-        return new ToolResult(process.ExitCode, await standardOutput, await standardError);
+        return await TestTools.RunAsync(startInfo, timeout, cancellationToken);
     }
 
     /// <summary>Every diagnostic (any level) the CLI printed.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -20,9 +19,9 @@ public sealed partial class E2eBenchmarkTests
     [Trait("Category", "Integration")]
     public async Task E2eBenchmark_PassesShellcheck()
     {
-        var (exit, output) = await RunAsync("shellcheck", [Script], TimeSpan.FromMinutes(1));
+        var result = await TestTools.RunAsync("shellcheck", [Script], Root, TimeSpan.FromMinutes(1));
 
-        Assert.True(exit == 0, output);
+        Assert.True(result.ExitCode == 0, result.StandardOutput);
     }
 
     [Fact]
@@ -33,9 +32,9 @@ public sealed partial class E2eBenchmarkTests
         var table = Path.Combine(Path.GetTempPath(), $"oi-e2e-table-{Guid.NewGuid():N}.md");
         try
         {
-            var (exit, output) = await RunAsync("bash", [Script, "--smoke", "--bin", Path.GetFullPath(bin), "--out", table], TimeSpan.FromMinutes(8));
+            var result = await TestTools.RunAsync("bash", [Script, "--smoke", "--bin", Path.GetFullPath(bin), "--out", table], Root, TimeSpan.FromMinutes(8));
 
-            Assert.True(exit == 0, output);
+            Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
             var rows = File.ReadAllLines(table).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).Skip(1).ToList();
             string[] expected =
             [
@@ -59,26 +58,6 @@ public sealed partial class E2eBenchmarkTests
         {
             File.Delete(table);
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} could not start; run scripts/setup.sh.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} ran past {timeout}: {await stdout}\n{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     // A figure with its unit (×, MB/s, files/s, MB, %), e.g. "17,870×", "46.9 MB/s", "204 MB / 265 MB".
