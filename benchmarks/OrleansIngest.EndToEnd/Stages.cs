@@ -19,7 +19,7 @@ internal static class Stages
 {
     public const string Usage = """
         stages --work DIR [--seconds 600] [--min-seconds 3] [--e2e-seconds 600] [--small-files 400]
-               [--memory-hours 1,10] [--only logmel,vad,decode,parquet,e2e,small,memory]
+               [--memory-hours 1,10] [--vad-batches 1,32,64] [--only logmel,vad,decode,parquet,e2e,small,memory]
         Writes DIR/speech.wav, DIR/speech.f32, DIR/logmel_rows.parquet and prints JSON lines (stage, value, unit).
         """;
 
@@ -60,7 +60,8 @@ internal static class Stages
         if (Selected("vad"))
         {
             using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath, SileroVadModel.PinnedSha256));
-            foreach (var result in VadStage.Run(model, speech, [1, 32, 64], minSeconds))
+            var batches = (Arg(args, "--vad-batches") ?? "1,32,64").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+            foreach (var result in VadStage.Run(model, speech, batches, minSeconds))
             {
                 Emit(result);
             }
