@@ -11,6 +11,11 @@ namespace OrleansIngest.Processing.Dsp;
 /// imaginary part) plus a split step; the complex transform is a mixed-radix (2, 3, 4, 5) Stockham
 /// FFT with precomputed twiddles. Holds its scratch buffers: not thread-safe.
 /// </summary>
+/// <remarks>
+/// The kernels are compiled fully optimised at their first call (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// under tiering they ran at tier 0, with <c>Fma</c> and the <see cref="Vector{T}"/> constructor as calls, for
+/// the first seconds of every silo, because the busy start-up keeps delaying the tier-up.
+/// </remarks>
 internal sealed class BatchedRealFft
 {
     private static readonly Dictionary<int, Plan> Plans = [];
@@ -67,6 +72,7 @@ internal sealed class BatchedRealFft
     /// Transforms the input (destroying it) and writes 4·|X[k]|² for k = 0..N/2 (the factor 4 is left
     /// for the caller to fold into its next scaling).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ComputePower4(Span<Vector<float>> power)
     {
         var half = Size / 2;
@@ -109,6 +115,7 @@ internal sealed class BatchedRealFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (Vector<float>[] Re, Vector<float>[] Im) Transform()
     {
         var (xr, xi, yr, yi) = (_re, _im, _re2, _im2);
@@ -143,6 +150,7 @@ internal sealed class BatchedRealFft
     }
 
     // Stockham decimation in frequency: inputs x[r + s(q + m·j)], outputs y[r + s(P·q + j)] = DFT_P(a)_j · w^(q·j).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2(Vector<float>[] xr, Vector<float>[] xi, Vector<float>[] yr, Vector<float>[] yi, int m, int s, Stage stage)
     {
         ref var ar = ref MemoryMarshal.GetArrayDataReference(xr);
@@ -173,6 +181,7 @@ internal sealed class BatchedRealFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix3(Vector<float>[] xr, Vector<float>[] xi, Vector<float>[] yr, Vector<float>[] yi, int m, int s, Stage stage)
     {
         ref var ar = ref MemoryMarshal.GetArrayDataReference(xr);
@@ -219,6 +228,7 @@ internal sealed class BatchedRealFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4(Vector<float>[] xr, Vector<float>[] xi, Vector<float>[] yr, Vector<float>[] yi, int m, int s, Stage stage)
     {
         ref var ar = ref MemoryMarshal.GetArrayDataReference(xr);
@@ -275,6 +285,7 @@ internal sealed class BatchedRealFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix5(Vector<float>[] xr, Vector<float>[] xi, Vector<float>[] yr, Vector<float>[] yi, int m, int s, Stage stage)
     {
         ref var ar = ref MemoryMarshal.GetArrayDataReference(xr);

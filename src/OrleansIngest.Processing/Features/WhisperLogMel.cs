@@ -73,6 +73,7 @@ public sealed class WhisperLogMel
     /// 80 × <see cref="FrameCount"/> floats of <paramref name="destination"/>, row r = band, column = frame.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Compute(ReadOnlySpan<float> samples, Span<float> destination)
     {
         var frames = FrameCount(samples.Length);
@@ -119,6 +120,7 @@ public sealed class WhisperLogMel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadFrames(ReadOnlySpan<float> samples, int first, int count)
     {
         var lanes = BatchedRealFft.BatchSize;
@@ -163,6 +165,7 @@ public sealed class WhisperLogMel
     }
 
     // One gather per even/odd sample picks that sample of eight frames spaced by the hop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void GatherFrames(ReadOnlySpan<float> samples)
     {
         var offsets = Vector256.Create(0, HopLength, 2 * HopLength, 3 * HopLength, 4 * HopLength, 5 * HopLength, 6 * HopLength, 7 * HopLength);
@@ -211,6 +214,7 @@ public sealed class WhisperLogMel
     }
 
     // Mel projection, clamp and log10 of one batch; returns the lane-wise maximum.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Vector<float> ProjectMelLog(Span<float> output, int frames, int first, int count)
     {
         var powerFloor = new Vector<float>(PowerFloor);
