@@ -19,7 +19,7 @@ internal static class Stages
 {
     public const string Usage = """
         stages --work DIR [--seconds 600] [--min-seconds 3] [--e2e-seconds 600] [--small-files 400]
-               [--memory-hours 1,10] [--vad-batches 1,32,64] [--only logmel,vad,decode,parquet,e2e,small,memory]
+               [--memory-hours 1,10] [--vad-batches 1,32,64] [--vad-model PATH] [--cli orleans-ingest.dll] [--only logmel,vad,decode,parquet,e2e,small,memory]
         Writes DIR/speech.wav, DIR/speech.f32, DIR/logmel_rows.parquet and prints JSON lines (stage, value, unit).
         """;
 
@@ -59,7 +59,10 @@ internal static class Stages
 
         if (Selected("vad"))
         {
-            using var model = new SileroVadModel(new OnnxModelSettings(SileroVadModel.DefaultModelPath, SileroVadModel.PinnedSha256));
+            var vadModelPath = Arg(args, "--vad-model");
+            using var model = new SileroVadModel(vadModelPath is null
+                ? new OnnxModelSettings(SileroVadModel.DefaultModelPath, SileroVadModel.PinnedSha256)
+                : new OnnxModelSettings(vadModelPath));
             var batches = (Arg(args, "--vad-batches") ?? "1,32,64").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
             foreach (var result in VadStage.Run(model, speech, batches, minSeconds))
             {
@@ -90,7 +93,8 @@ internal static class Stages
             }
         }
 
-        var cli = new CliRunner(Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll"), work);
+        // run.sh passes the published (ReadyToRun) CLI, as deployed; without --cli, the build output next to this tool.
+        var cli = new CliRunner(Arg(args, "--cli") ?? Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll"), work);
         if (Selected("e2e"))
         {
             var run = await cli.IngestAsync("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60));

@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
-seconds=600 e2e_seconds=1800 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0
+seconds=600 e2e_seconds=1800 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0 smoke=0
 bin="$root/benchmarks/OrleansIngest.EndToEnd/bin/Release/net10.0/linux-x64"
 while (($#)); do
   case "$1" in
-    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 ;;
+    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 smoke=1 ;;
     --core) core="$2"; shift ;;
     --no-build) build=0 ;;
     --bin) bin="$2" build=0; shift ;;
@@ -30,9 +30,14 @@ core=${core:-$(($(nproc) - 1))}
 pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c "$core"); else echo "note: taskset missing; runs are not pinned" >&2; fi
 
+published="$root/benchmarks/OrleansIngest.EndToEnd/bin/cli-published"
 if ((build)); then
   dotnet build -c Release --nologo -v q benchmarks/OrleansIngest.EndToEnd >&2
+  # The pipeline runs as deployed: the CLI published ReadyToRun, as in the container images.
+  ((smoke)) || dotnet publish src/OrleansIngest.Cli -c Release --nologo -v q -o "$published" >&2
 fi
+cli=()
+if ((!smoke)) && [[ -f "$published/orleans-ingest.dll" ]]; then cli=(--cli "$published/orleans-ingest.dll"); fi
 if [[ ! -d benchmarks/e2e/node_modules ]]; then
   # --ignore-scripts: onnxruntime-node's install script would fetch CUDA binaries; the CPU ones ship in the package.
   (cd benchmarks/e2e && npm ci --ignore-scripts --no-audit --no-fund --silent) >&2
@@ -43,7 +48,7 @@ cleanup() { ((keep)) || rm -rf "$work"; }
 trap cleanup EXIT
 results="$work/results.jsonl"
 stages=(dotnet "$bin/OrleansIngest.EndToEnd.dll" stages --work "$work" --seconds "$seconds" --min-seconds "$min_seconds"
-  --e2e-seconds "$e2e_seconds" --small-files "$small_files" --memory-hours "$memory_hours")
+  --e2e-seconds "$e2e_seconds" --small-files "$small_files" --memory-hours "$memory_hours" "${cli[@]}")
 
 echo "inputs: $seconds s of speech-like audio in $work" >&2
 "${stages[@]}" --only inputs >/dev/null

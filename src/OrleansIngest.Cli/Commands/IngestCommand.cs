@@ -108,7 +108,9 @@ internal static class IngestCommand
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var stopwatch = Stopwatch.StartNew();
         var cpuAtStart = Environment.CpuUsage.TotalTime;
+        var gcAtStart = GcUsage.Now();
         var cpu = TimeSpan.Zero;
+        var gc = default(GcUsage);
         JobProgress progress;
         try
         {
@@ -121,6 +123,7 @@ internal static class IngestCommand
 
             // The job's own CPU (every thread of the process, silo start-up and shutdown excluded).
             cpu = Environment.CpuUsage.TotalTime - cpuAtStart;
+            gc = GcUsage.Now() - gcAtStart;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -136,7 +139,7 @@ internal static class IngestCommand
         Summary.Print(progress, stopwatch.Elapsed, cpu);
         if (summaryJson is not null)
         {
-            await Summary.WriteJsonAsync(summaryJson, progress, stopwatch.Elapsed, cpu, CancellationToken.None);
+            await Summary.WriteJsonAsync(summaryJson, progress, stopwatch.Elapsed, cpu, gc, CancellationToken.None);
         }
 
         return progress.Phase == JobPhase.Completed ? 0 : 1;
@@ -287,7 +290,7 @@ internal static class Summary
     }
 
     /// <summary>The summary as JSON, for scripts and benchmarks (<c>--summary-json</c>).</summary>
-    public static async Task WriteJsonAsync(FileInfo file, JobProgress p, TimeSpan elapsed, TimeSpan cpu, CancellationToken cancellationToken)
+    public static async Task WriteJsonAsync(FileInfo file, JobProgress p, TimeSpan elapsed, TimeSpan cpu, GcUsage gc, CancellationToken cancellationToken)
     {
         using var process = Process.GetCurrentProcess();
         var summary = new
@@ -302,9 +305,24 @@ internal static class Summary
             WallSeconds = elapsed.TotalSeconds,
             CpuSeconds = cpu.TotalSeconds,
             PeakWorkingSetMb = process.PeakWorkingSet64 / (1024.0 * 1024),
+            GcCollections = new { Gen0 = gc.Gen0, Gen1 = gc.Gen1, Gen2 = gc.Gen2 },
+            GcPauseSeconds = gc.Pause.TotalSeconds,
+            AllocatedMb = gc.AllocatedBytes / (1024.0 * 1024),
             p.Error,
         };
         await using var stream = file.Create();
         await JsonSerializer.SerializeAsync(stream, summary, Json, cancellationToken);
     }
+}
+
+/// <summary>The garbage collector's work between two points: collections per generation, pause time, bytes allocated.</summary>
+public readonly record struct GcUsage(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long AllocatedBytes)
+{
+    /// <summary>Totals since the process started.</summary>
+    public static GcUsage Now() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: false));
+
+    /// <summary>What happened between <paramref name="start"/> and <paramref name="end"/>.</summary>
+    public static GcUsage operator -(GcUsage end, GcUsage start) =>
+        new(end.Gen0 - start.Gen0, end.Gen1 - start.Gen1, end.Gen2 - start.Gen2, end.Pause - start.Pause, end.AllocatedBytes - start.AllocatedBytes);
 }
