@@ -64,20 +64,27 @@ internal static class SilosStatus
             return;
         }
 
+        // One key/value table per silo: a row per silo with a dozen columns does not fit a terminal (or the 80 columns
+        // Spectre assumes when the output is redirected).
         var inv = CultureInfo.InvariantCulture;
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("silo", "status", "cores", "GPUs", "GPU memory", "weight", "lanes", "VAD batch", "in flight", "units/s", "providers");
         foreach (var s in document.Silos)
         {
-            table.AddRow(
-                Markup.Escape(s.Name), s.Status, s.Cores.ToString(inv),
-                s.Gpus.ToString(inv) + (s.GpuName.Length > 0 ? $" ({Markup.Escape(s.GpuName)})" : ""),
-                s.Gpus > 0 ? s.GpuMemoryGiB.ToString("0.##", inv) + " GiB" : "-",
-                s.Weight.ToString("0.##", inv), s.Lanes.ToString(inv), s.VadMaxBatch > 0 ? s.VadMaxBatch.ToString(inv) : "-",
-                s.UnitsInFlight.ToString(inv), s.UnitsPerSecond.ToString("0.##", inv), Markup.Escape(s.Providers));
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("").HideHeaders();
+            table.AddRow("silo", Markup.Escape(s.Name));
+            table.AddRow("address", Markup.Escape(s.Address));
+            table.AddRow("status", s.Status);
+            table.AddRow("cores", s.Cores.ToString(inv));
+            table.AddRow("GPUs", s.Gpus.ToString(inv) + (s.GpuName.Length > 0 ? $" ({Markup.Escape(s.GpuName)})" : ""));
+            table.AddRow("GPU memory", s.Gpus > 0 ? s.GpuMemoryGiB.ToString("0.##", inv) + " GiB" : "-");
+            table.AddRow("weight", s.Weight.ToString("0.##", inv));
+            table.AddRow("lanes", s.Lanes.ToString(inv));
+            table.AddRow("VAD batch", s.VadMaxBatch > 0 ? s.VadMaxBatch.ToString(inv) : "-");
+            table.AddRow("units in flight", s.UnitsInFlight.ToString(inv));
+            table.AddRow("units/s", s.UnitsPerSecond.ToString("0.##", inv));
+            table.AddRow("providers", Markup.Escape(s.Providers));
+            table.AddRow("last report", s.LastSeen?.ToString("u", inv) ?? "-");
+            console.Write(table);
         }
-
-        console.Write(table);
     }
 }
 

@@ -42,8 +42,9 @@ public sealed class SiloStatusClusterTests(AzuriteFixture azurite) : IClassFixtu
 
         var table = await CliRunner.RunAsync(CommandTimeout, status.Where(a => a != "--json").ToArray());
         Assert.True(table.ExitCode == 0, table.ToString());
-        var row = Assert.Single(table.Stdout.Split('\n'), l => l.Contains("gpu-sim", StringComparison.Ordinal));
-        Assert.Contains("160 GiB", row, StringComparison.Ordinal);
+        Assert.Matches("│ silo +│ gpu-sim +│", table.Stdout);
+        Assert.Matches("│ GPU memory +│ 160 GiB +│", table.Stdout);
+        Assert.Matches("│ VAD batch +│ 64 +│", table.Stdout);
     }
 
     private static async Task<JsonElement> WaitForSiloAsync(string[] status, string name, CliRunner.BackgroundProcess silo)

@@ -48,12 +48,24 @@ public sealed class SilosStatusTests
     [Fact]
     public void Print_ShowsCoresGpusMemoryWeightLanesAndVadBatchPerSilo()
     {
-        var text = Render(SilosStatus.ToDocument(Silos));
+        var silos = Blocks(Render(SilosStatus.ToDocument(Silos)));
 
-        var gpuLine = Assert.Single(text.Split('\n'), l => l.Contains("silo-gpu", StringComparison.Ordinal));
-        Assert.Equal(["silo-gpu", "active", "16", "1 (NVIDIA H200)", "140.4 GiB", "4", "512", "1024", "40", "7.5", "silero_vad=cuda"], Cells(gpuLine));
-        var cpuLine = Assert.Single(text.Split('\n'), l => l.Contains("silo-cpu", StringComparison.Ordinal));
-        Assert.Equal(["silo-cpu", "active", "8", "0", "-", "1", "8", "64", "2", "1.5", "silero_vad=cpu"], Cells(cpuLine));
+        Assert.Equal(["silo-cpu", "silo-gpu"], silos.Select(s => s["silo"]));
+        var gpu = silos[1];
+        Assert.Equal(
+            ("16", "1 (NVIDIA H200)", "140.4 GiB", "4", "512", "1024", "40", "silero_vad=cuda"),
+            (gpu["cores"], gpu["GPUs"], gpu["GPU memory"], gpu["weight"], gpu["lanes"], gpu["VAD batch"], gpu["units in flight"], gpu["providers"]));
+        var cpu = silos[0];
+        Assert.Equal(("8", "0", "-", "1", "8", "64"), (cpu["cores"], cpu["GPUs"], cpu["GPU memory"], cpu["weight"], cpu["lanes"], cpu["VAD batch"]));
+    }
+
+    [Fact]
+    public void Print_FitsEightyColumns()
+    {
+        var text = Render(SilosStatus.ToDocument(Silos), width: 80);
+
+        Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 80, line));
+        Assert.Equal(2, Blocks(text).Count);
     }
 
     [Fact]
@@ -62,7 +74,7 @@ public sealed class SilosStatusTests
         Assert.Contains("No silo has reported yet.", Render(SilosStatus.ToDocument([])), StringComparison.Ordinal);
     }
 
-    private static string Render(SiloStatusDocument document)
+    private static string Render(SiloStatusDocument document, int width = 200)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -71,11 +83,31 @@ public sealed class SilosStatusTests
             ColorSystem = ColorSystemSupport.NoColors,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = width;
         SilosStatus.Print(document, console);
         return writer.ToString();
     }
 
-    private static string[] Cells(string line) =>
-        [.. line.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(c => c.Length > 0)];
+    // The key/value rows of each printed silo table, in order; a new table starts at its "silo" row.
+    private static List<Dictionary<string, string>> Blocks(string text)
+    {
+        var blocks = new List<Dictionary<string, string>>();
+        foreach (var line in text.Split('\n'))
+        {
+            var cells = line.Split('│', StringSplitOptions.TrimEntries);
+            if (cells.Length != 4)
+            {
+                continue;
+            }
+
+            if (cells[1] == "silo")
+            {
+                blocks.Add(new Dictionary<string, string>(StringComparer.Ordinal));
+            }
+
+            blocks[^1][cells[1]] = cells[2];
+        }
+
+        return blocks;
+    }
 }
