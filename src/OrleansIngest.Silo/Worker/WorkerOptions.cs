@@ -75,12 +75,12 @@ public sealed class WorkerOptions
     /// <remarks>
     /// A stream's LSTM state makes its 32 ms steps sequential, so throughput comes from advancing many streams per call.
     /// On a CPU core the gain per stream levels off by a batch of 32–64 (README benchmarks: 606× real time at 32, 607× at
-    /// 64), and a wider call only holds the core longer, so the CPU default is 64. On a GPU one step of the small LSTM
-    /// for 64 streams leaves the device mostly idle between launches and transfers; the GPU step is sized for thousands
-    /// of streams in flight, so the CUDA default is 1024 (the top of the 256–1024 range of the README's GPU design; the
-    /// batcher's buffers then hold 1024 × 576 input floats and two 1024 × 256 state arrays, about 4.5 MB). The CUDA figure is a design choice, not
-    /// yet measured on a GPU. The provider is the one the session got, not the one asked for: a CUDA request that fell
-    /// back to the CPU gets the CPU batch.
+    /// 64), and a wider call only holds the core longer, so the CPU default is 64. On a GPU a step of the small LSTM for
+    /// 64 streams is expected to cost little more than its kernel launches and transfers, so the GPU step is sized for
+    /// thousands of streams in flight and the CUDA default is 1024 (the top of the 256–1024 range of the README's GPU
+    /// design; the batcher's buffers then hold 1024 × 576 input floats and two 1024 × 256 state arrays, about 4.5 MB).
+    /// The CUDA figure is a design choice, not yet measured on a GPU. The provider is the one the session got, not the
+    /// one asked for: a CUDA request that fell back to the CPU gets the CPU batch.
     /// </remarks>
     /// <param name="configured"><see cref="VadMaxBatch"/>; 0 or less chooses by provider.</param>
     /// <param name="actualProvider">Where the VAD session runs (<see cref="SileroVadModel.ActualProvider"/>).</param>
