@@ -305,6 +305,7 @@ public static class TableKey
 /// <param name="StartedAt">When the silo's worker started (a restart resets the counters).</param>
 /// <param name="At">When the report was made.</param>
 /// <param name="Capacity">What the silo advertises it can do; its lanes scale with <see cref="SiloCapacity.Weight"/>.</param>
+/// <param name="VadMaxBatch">Streams its VAD advances per model call (resolved from configuration and the provider the VAD runs on); 0 when not reported.</param>
 [GenerateSerializer, Immutable, Alias("OrleansIngest.SiloReport")]
 public sealed record SiloReport(
     [property: Id(0)] string Silo,
@@ -318,7 +319,8 @@ public sealed record SiloReport(
     [property: Id(8)] double AudioSecondsSettled,
     [property: Id(9)] DateTimeOffset StartedAt,
     [property: Id(10)] DateTimeOffset At,
-    [property: Id(11)] SiloCapacity? Capacity = null);
+    [property: Id(11)] SiloCapacity? Capacity = null,
+    [property: Id(12)] int VadMaxBatch = 0);
 
 /// <summary>
 /// A silo's advertised capacity: detected (processor count, <c>nvidia-smi</c>) or configured under

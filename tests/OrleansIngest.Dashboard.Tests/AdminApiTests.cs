@@ -27,6 +27,28 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task ListSilos_CarriesEachSilosCapacityLanesAndVadBatch()
+    {
+        await using var host = await DashboardHost.StartAsync();
+
+        using var response = await host.SendAsync(HttpMethod.Get, "/api/silos", Viewer);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var gpu = body.RootElement.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "silo-gpu");
+        Assert.Equal(16, gpu.GetProperty("cores").GetInt32());
+        Assert.Equal(1, gpu.GetProperty("gpuCount").GetInt32());
+        Assert.Equal(143771, gpu.GetProperty("gpuMemoryMiB").GetInt64());
+        Assert.Equal("NVIDIA H200", gpu.GetProperty("gpuName").GetString());
+        Assert.Equal(4, gpu.GetProperty("weight").GetDouble());
+        Assert.Equal(512, gpu.GetProperty("lanes").GetInt32());
+        Assert.Equal(1024, gpu.GetProperty("vadMaxBatch").GetInt32());
+        var cpu = body.RootElement.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "silo-a");
+        Assert.Equal(0, cpu.GetProperty("gpuCount").GetInt32());
+        Assert.Equal(1, cpu.GetProperty("weight").GetDouble());
+    }
+
+    [Fact]
     public async Task GetJob_UnknownJobIsNotFoundProblem()
     {
         await using var host = await DashboardHost.StartAsync();

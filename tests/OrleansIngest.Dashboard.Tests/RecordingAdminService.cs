@@ -132,7 +132,12 @@ public sealed class RecordingAdminService : IAdminService
     public Task<IReadOnlyList<SiloView>> ListSilosAsync(CancellationToken cancellationToken = default)
     {
         Record("ListSilos");
-        return Task.FromResult<IReadOnlyList<SiloView>>([new SiloView("silo-a", "127.0.0.1:11111", "active", 2, 2, "CPU", 1, 0.5, 2048, Started)]);
+        return Task.FromResult<IReadOnlyList<SiloView>>([
+            new SiloView("silo-a", "127.0.0.1:11111", "active", 2, 2, "CPU", 1, 0.5, 2048, Started),
+            new SiloView(
+                "silo-gpu", "127.0.0.1:11112", "active", 16, 512, "silero_vad=cuda", 40, 7.5, 65536, Started,
+                GpuCount: 1, GpuMemoryMiB: 143771, GpuName: "NVIDIA H200", Weight: 4, VadMaxBatch: 1024),
+        ]);
     }
 
     public Task<IReadOnlyList<ThroughputPoint>> GetThroughputAsync(TimeSpan window, CancellationToken cancellationToken = default)

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Processing.Ports;
 using OrleansIngest.Silo.Admin;
@@ -45,6 +47,43 @@ public sealed class TelemetryEndpointTests
         Assert.Contains("# TYPE orleansingest_stage_duration_seconds histogram", text, StringComparison.Ordinal);
         Assert.Matches("orleansingest_stage_duration_seconds_count\\{[^}]*stage=\"decode\"[^}]*\\} [1-9]", text);
         Assert.Matches("orleansingest_stage_duration_seconds_count\\{[^}]*stage=\"write\"[^}]*\\} [1-9]", text);
+    }
+
+    [Fact]
+    public async Task Metrics_ServeEachSilosCapacityLanesAndVadBatchAsGauges()
+    {
+        await using var dashboard = await TelemetryDashboard.StartAsync();
+        const string Silo = "silo-capacity-metrics";
+        SiloCapacityTelemetry.Record(Silo, new SiloCapacity(16, 2, 163840, "NVIDIA H200", 7), lanes: 896, vadMaxBatch: 1024, vadProvider: "cuda");
+        try
+        {
+            using var response = await dashboard.GetAsync(TelemetryEndpoints.MetricsPath, DashboardHost.ViewerKey);
+            var text = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Matches(Series("orleans_ingest_silo_cores", "16", ("silo", Silo)), text);
+            Assert.Matches(Series("orleans_ingest_silo_gpus", "2", ("silo", Silo), ("gpu_name", "NVIDIA H200")), text);
+            Assert.Matches(Series("orleans_ingest_silo_gpu_memory_bytes", "171798691840", ("silo", Silo)), text);
+            Assert.Matches(Series("orleans_ingest_silo_weight", "7", ("silo", Silo)), text);
+            Assert.Matches(Series("orleans_ingest_silo_lanes", "896", ("silo", Silo)), text);
+            Assert.Matches(Series("orleans_ingest_silo_vad_max_batch", "1024", ("silo", Silo), ("provider", "cuda")), text);
+        }
+        finally
+        {
+            SiloCapacityTelemetry.Remove(Silo);
+        }
+    }
+
+    [Fact]
+    public void SiloCapacityTelemetry_ForgetsASiloThatStopped()
+    {
+        const string Silo = "silo-capacity-removed";
+        SiloCapacityTelemetry.Record(Silo, new SiloCapacity(4, 0, 0, "", 1), lanes: 8, vadMaxBatch: 64, vadProvider: "cpu");
+        Assert.Equal(new SiloCapacityReading(Silo, new SiloCapacity(4, 0, 0, "", 1), 8, 64, "cpu"), SiloCapacityTelemetry.Find(Silo));
+
+        SiloCapacityTelemetry.Remove(Silo);
+
+        Assert.Null(SiloCapacityTelemetry.Find(Silo));
     }
 
     [Fact]
@@ -92,6 +131,13 @@ public sealed class TelemetryEndpointTests
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, orleans.StatusCode);
+    }
+
+    // A Prometheus sample line of the metric with these labels (in any order, among others) and this value.
+    private static string Series(string metric, string value, params (string Name, string Value)[] labels)
+    {
+        var lookaheads = string.Concat(labels.Select(l => "(?=[^}]*" + l.Name + "=\"" + Regex.Escape(l.Value) + "\")"));
+        return "(?m)^" + metric + "\\{" + lookaheads + "[^}]*\\} " + value + "( |$)";
     }
 
     private static async Task RunSensorUnitAsync()

@@ -21,15 +21,35 @@ internal sealed class InProcessSilo : IAsyncDisposable
         Admin = host.Services.GetRequiredService<IAdminService>();
     }
 
+    /// <summary>
+    /// A simulated GPU silo's <c>OrleansIngest:Worker:Capacity:*</c>: 6 cores, two GPUs of 80 GiB, weight 1.4, so one
+    /// configured lane stays one (1 × 1.4 rounds to 1).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> SimulatedGpuCapacity = new Dictionary<string, string?>
+    {
+        ["OrleansIngest:Worker:Capacity:Cores"] = "6",
+        ["OrleansIngest:Worker:Capacity:GpuCount"] = "2",
+        ["OrleansIngest:Worker:Capacity:GpuMemoryMiB"] = "163840",
+        ["OrleansIngest:Worker:Capacity:Weight"] = "1.4",
+    };
+
     /// <summary>The admin service of the silo.</summary>
     public IAdminService Admin { get; }
 
-    /// <summary>Starts a silo with <paramref name="lanes"/> lanes polling for work every 100 ms.</summary>
-    public static async Task<InProcessSilo> StartAsync(int lanes)
+    /// <summary>
+    /// Starts a silo with <paramref name="lanes"/> lanes polling for work every 100 ms, and any further
+    /// <paramref name="configuration"/> (e.g. simulated <c>OrleansIngest:Worker:Capacity:*</c>).
+    /// </summary>
+    public static async Task<InProcessSilo> StartAsync(int lanes, IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Configuration["OrleansIngest:Worker:Lanes"] = lanes.ToString(CultureInfo.InvariantCulture);
         builder.Configuration["OrleansIngest:Worker:PollInterval"] = "00:00:00.100";
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>())
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: ClusterScenario.FreePort(), gatewayPort: ClusterScenario.FreePort());

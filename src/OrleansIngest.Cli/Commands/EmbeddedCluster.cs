@@ -12,8 +12,13 @@ namespace OrleansIngest.Cli.Commands;
 /// <summary>An in-process silo with localhost clustering and in-memory grain state: the embedded default.</summary>
 internal static class EmbeddedCluster
 {
-    /// <summary>Builds (does not start) the host. Ports are chosen free so that several runs can coexist.</summary>
-    public static IHost Build(int lanes, bool verbose, string? storageConnectionString = null, AdminDashboardSettings? dashboard = null)
+    /// <summary>
+    /// Builds (does not start) the host. Ports are chosen free so that several runs can coexist. A given
+    /// <paramref name="executionProvider"/> (<c>auto</c>, <c>cuda</c>, <c>cpu</c>) goes into this host's configuration
+    /// only, as <c>silo --execution-provider</c> does, and outranks <c>OrleansIngest__Worker__ExecutionProvider</c>.
+    /// </summary>
+    public static IHost Build(
+        int lanes, bool verbose, string? storageConnectionString = null, AdminDashboardSettings? dashboard = null, string? executionProvider = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
         builder.Logging.ClearProviders();
@@ -22,6 +27,12 @@ internal static class EmbeddedCluster
         if (lanes > 0)
         {
             builder.Configuration["OrleansIngest:Worker:Lanes"] = lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (executionProvider is not null)
+        {
+            // Set after the environment source was added: the indexer writes every source, so the option wins.
+            builder.Configuration["OrleansIngest:Worker:ExecutionProvider"] = executionProvider;
         }
 
         if (storageConnectionString is not null)

@@ -36,18 +36,9 @@ internal static class IngestCommand
         var command = new Command("ingest", "Ingest a folder or container into Parquet tables on an embedded (in-process) silo.") { source, output, pipeline, lanes, verbose, provider, summaryJson };
         shared.AddTo(command, cluster: false);
         shared.AddDashboardTo(command);
-        command.SetAction((parse, cancellationToken) =>
-        {
-            // The embedded host reads its configuration from the environment too: the option outranks a value set there.
-            if (parse.GetValue(provider) is { } chosen)
-            {
-                Environment.SetEnvironmentVariable("OrleansIngest__Worker__ExecutionProvider", chosen);
-            }
-
-            return RunAsync(
-                parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
-                shared.Dashboard(parse), parse.GetValue(summaryJson), cancellationToken);
-        });
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(source)!, parse.GetValue(output)!, parse.GetValue(pipeline), parse.GetValue(lanes), parse.GetValue(verbose), shared.Storage(parse),
+            shared.Dashboard(parse), parse.GetValue(summaryJson), parse.GetValue(provider), cancellationToken));
         return command;
     }
 
@@ -60,6 +51,7 @@ internal static class IngestCommand
         string? storageConnectionString,
         AdminDashboardSettings? dashboard,
         FileInfo? summaryJson,
+        string? executionProvider,
         CancellationToken cancellationToken)
     {
         if (!PipelineFiles.TryLoad(pipelineFile, out var pipeline))
@@ -78,7 +70,7 @@ internal static class IngestCommand
             Directory.CreateDirectory(LocalPaths.ToFullPath(output));
         }
 
-        using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString, dashboard);
+        using var host = EmbeddedCluster.Build(lanes, verbose, storageConnectionString, dashboard, executionProvider);
         try
         {
             // Fail now, not file by file, when the pipeline's routes need ffmpeg and this machine has none.

@@ -10,7 +10,10 @@ using Spectre.Console;
 
 namespace OrleansIngest.Cli.Commands;
 
-/// <summary><c>status</c>: what the tables under an output folder hold, read from their commit logs.</summary>
+/// <summary>
+/// <c>status</c>: what the tables under an output folder hold, read from their commit logs; or a job's progress
+/// (<c>--job-id</c>), or the cluster's silos and their capacity (<c>--silos</c>).
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create()
@@ -18,24 +21,31 @@ internal static class StatusCommand
         var shared = new ClusterOptionsBinding();
         var output = new Option<string?>("--output") { Description = "Output folder or blob container URL." };
         var jobId = new Option<string?>("--job-id") { Description = "Show a job's progress instead (needs the cluster options): units, events, listings, commit latency p50/p95." };
+        var silos = new Option<bool>("--silos")
+        {
+            Description = "Show the cluster's silos instead (needs the cluster options): cores, GPUs, GPU memory, weight, lanes, VAD batch, providers.",
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command(
             "status",
-            "Show the committed files, rows and quarantined units of every table in an output folder or container, or a running job's progress.")
+            "Show the committed files, rows and quarantined units of every table in an output folder or container, a running job's progress, or the cluster's silos.")
         {
-            output, jobId, json,
+            output, jobId, silos, json,
         };
         shared.AddTo(command, cluster: true);
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(output) is null) == (result.GetValue(jobId) is null))
+            var modes = (result.GetValue(output) is null ? 0 : 1) + (result.GetValue(jobId) is null ? 0 : 1) + (result.GetValue(silos) ? 1 : 0);
+            if (modes != 1)
             {
-                result.AddError("Give either --output (tables) or --job-id (a job on a cluster).");
+                result.AddError("Give either --output (tables), --job-id (a job on a cluster) or --silos (the silos of a cluster).");
             }
         });
         command.SetAction((parse, cancellationToken) => parse.GetValue(jobId) is { } id
             ? JobStatus.RunAsync(shared, parse, id, parse.GetValue(json), cancellationToken)
-            : RunAsync(parse.GetValue(output)!, parse.GetValue(json), shared.Storage(parse), cancellationToken));
+            : parse.GetValue(silos)
+                ? SilosStatus.RunAsync(shared, parse, parse.GetValue(json), cancellationToken)
+                : RunAsync(parse.GetValue(output)!, parse.GetValue(json), shared.Storage(parse), cancellationToken));
         return command;
     }
 

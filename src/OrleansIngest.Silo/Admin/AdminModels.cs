@@ -123,13 +123,18 @@ public sealed record TableView(string Name, int Files, long Rows, long Bytes, in
 /// <param name="Name">Silo name (the writer name in commit logs).</param>
 /// <param name="Address">Silo endpoint.</param>
 /// <param name="Status"><c>active</c>, <c>joining</c>, <c>stale</c> (no report for 30 s), <c>dead</c>.</param>
-/// <param name="Cores">Processor count.</param>
-/// <param name="Lanes">Units it processes at once.</param>
-/// <param name="ExecutionProvider">Where inference runs: <c>CPU</c> or <c>CUDA</c>.</param>
+/// <param name="Cores">Cores it advertises (processor count unless configured).</param>
+/// <param name="Lanes">Units it processes at once (lanes × weight).</param>
+/// <param name="ExecutionProvider">Where each model runs, e.g. <c>silero_vad=cpu; sensor_anomaly=cpu</c>.</param>
 /// <param name="UnitsInFlight">Units it holds leases on now.</param>
 /// <param name="UnitsPerSecond">Units settled per second over the last minute.</param>
 /// <param name="BytesPerSecond">Source bytes per second over the last minute.</param>
 /// <param name="LastSeen">Its last report.</param>
+/// <param name="GpuCount">GPUs it advertises (detected with <c>nvidia-smi</c> or configured under <c>Capacity</c>).</param>
+/// <param name="GpuMemoryMiB">Their memory together, in MiB.</param>
+/// <param name="GpuName">Name of its first GPU; empty without one or when the count is configured.</param>
+/// <param name="Weight">Its capacity weight: <paramref name="Lanes"/> are its configured lanes × this.</param>
+/// <param name="VadMaxBatch">Streams its VAD advances per model call; 0 when it did not report one.</param>
 public sealed record SiloView(
     string Name,
     string Address,
@@ -140,7 +145,12 @@ public sealed record SiloView(
     int UnitsInFlight,
     double UnitsPerSecond,
     double BytesPerSecond,
-    DateTimeOffset? LastSeen);
+    DateTimeOffset? LastSeen,
+    int GpuCount = 0,
+    long GpuMemoryMiB = 0,
+    string GpuName = "",
+    double Weight = 1,
+    int VadMaxBatch = 0);
 
 /// <summary>Cluster throughput in one 5 s bucket.</summary>
 public sealed record ThroughputPoint(DateTimeOffset At, double UnitsPerSecond, double BytesPerSecond, double AudioSecondsPerSecond);

@@ -231,7 +231,9 @@ public sealed class AdminService(IGrainFactory grains, IStorageResolver storage,
         var now = timeProvider.GetUtcNow();
         return [.. reported.Select(a => new SiloView(
             a.Latest.Silo, a.Latest.Address, now - a.Latest.At <= SiloStaleAfter ? "active" : "stale", a.Latest.Cores, a.Latest.Lanes,
-            a.Latest.ExecutionProvider, a.Latest.UnitsInFlight, a.UnitsPerSecond, a.BytesPerSecond, a.Latest.At))];
+            a.Latest.ExecutionProvider, a.Latest.UnitsInFlight, a.UnitsPerSecond, a.BytesPerSecond, a.Latest.At,
+            a.Latest.Capacity?.GpuCount ?? 0, a.Latest.Capacity?.GpuMemoryMiB ?? 0, a.Latest.Capacity?.GpuName ?? "", a.Latest.Capacity?.Weight ?? 1,
+            a.Latest.VadMaxBatch))];
     }
 
     /// <inheritdoc />

@@ -88,9 +88,13 @@ public static class OrleansIngestHostingExtensions
 
             return model;
         });
-        services.AddSingleton(sp => new VadBatcher(
-            sp.GetRequiredService<SileroVadModel>(),
-            new VadBatcherSettings(MaxBatch: sp.GetRequiredService<IOptions<WorkerOptions>>().Value.VadMaxBatch)));
+        // The batch is sized for where the session really runs (a CUDA request that fell back gets the CPU batch).
+        services.AddSingleton(sp =>
+        {
+            var model = sp.GetRequiredService<SileroVadModel>();
+            var maxBatch = WorkerOptions.ResolveVadMaxBatch(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.VadMaxBatch, model.ActualProvider);
+            return new VadBatcher(model, new VadBatcherSettings(MaxBatch: maxBatch));
+        });
         services.AddOptions<DecodingOptions>().BindConfiguration(DecodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DecodingOptions>>().Value.ToDecoderOptions());
         services.AddSingleton<WorkerActivity>();

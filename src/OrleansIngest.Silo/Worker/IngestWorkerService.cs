@@ -38,8 +38,8 @@ public sealed class IngestWorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var lanes = SiloCapacityDetector.WeightedLanes(settings.EffectiveLanes, capacity);
-        WorkerLog.Started(logger, silo.Name, lanes, vadModel.ModelVersion, vadModel.ActualProvider);
+        var lanes = SiloCapacityDetector.WeightedLanes(settings.EffectiveLanes(vad.Settings.MaxBatch), capacity);
+        WorkerLog.Started(logger, silo.Name, lanes, vadModel.ModelVersion, vadModel.ActualProvider, vad.Settings.MaxBatch);
         WorkerLog.Capacity(logger, capacity.Cores, capacity.GpuCount, capacity.GpuMemoryMiB, capacity.Weight, logMel.Implementation);
         var registry = grains.GetGrain<IJobRegistryGrain>(0);
         while (!stoppingToken.IsCancellationRequested)
@@ -168,8 +168,8 @@ public sealed class IngestWorkerService(
 /// <summary>Worker log messages (event ids 3000–3099).</summary>
 internal static partial class WorkerLog
 {
-    [LoggerMessage(3000, LogLevel.Information, "Worker on silo {Silo} started: {Lanes} lanes, VAD {Model} on {Provider}")]
-    public static partial void Started(ILogger logger, string silo, int lanes, string model, string provider);
+    [LoggerMessage(3000, LogLevel.Information, "Worker on silo {Silo} started: {Lanes} lanes, VAD {Model} on {Provider}, {VadMaxBatch} streams per VAD call")]
+    public static partial void Started(ILogger logger, string silo, int lanes, string model, string provider, int vadMaxBatch);
 
     [LoggerMessage(3003, LogLevel.Information, "Worker capacity: {Cores} cores, {GpuCount} GPUs ({GpuMemoryMiB} MiB), weight {Weight}; log-mel {LogMel}")]
     public static partial void Capacity(ILogger logger, int cores, int gpuCount, long gpuMemoryMiB, double weight, string logMel);

@@ -3,15 +3,20 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Inference;
+using OrleansIngest.Silo.Telemetry;
 
 namespace OrleansIngest.Silo.Worker;
 
-/// <summary>Reports this silo's identity and work to the cluster's metrics grain every few seconds (dashboard: silos, throughput).</summary>
+/// <summary>
+/// Reports this silo's identity, capacity and work to the cluster's metrics grain every few seconds (dashboard: silos,
+/// throughput), and exports its capacity as gauges (<see cref="SiloCapacityTelemetry"/>) while it runs.
+/// </summary>
 public sealed class SiloReporter(
     IGrainFactory grains,
     WorkerActivity activity,
     ILocalSiloDetails silo,
     SileroVadModel vadModel,
+    VadBatcher vad,
     ModelCatalog models,
     IOptions<WorkerOptions> options,
     SiloCapacity capacity,
@@ -24,14 +29,28 @@ public sealed class SiloReporter(
     {
         await Task.Yield();
         var metrics = grains.GetGrain<IClusterMetricsGrain>(0);
+        var lanes = SiloCapacityDetector.WeightedLanes(options.Value.EffectiveLanes(vad.Settings.MaxBatch), capacity);
+        SiloCapacityTelemetry.Record(silo.Name, capacity, lanes, vad.Settings.MaxBatch, vadModel.ActualProvider);
+        try
+        {
+            await ReportUntilStoppedAsync(metrics, lanes, stoppingToken);
+        }
+        finally
+        {
+            SiloCapacityTelemetry.Remove(silo.Name);
+        }
+    }
+
+    private async Task ReportUntilStoppedAsync(IClusterMetricsGrain metrics, int lanes, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await metrics.ReportAsync(new SiloReport(
-                    silo.Name, silo.SiloAddress.Endpoint.ToString(), capacity.Cores, SiloCapacityDetector.WeightedLanes(options.Value.EffectiveLanes, capacity),
+                    silo.Name, silo.SiloAddress.Endpoint.ToString(), capacity.Cores, lanes,
                     Providers(), activity.UnitsInFlight, activity.UnitsSettled, activity.BytesSettled, activity.AudioSecondsSettled,
-                    activity.StartedAt, timeProvider.GetUtcNow(), capacity));
+                    activity.StartedAt, timeProvider.GetUtcNow(), capacity, vad.Settings.MaxBatch));
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {

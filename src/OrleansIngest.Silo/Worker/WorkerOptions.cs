@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OrleansIngest.Processing.Inference;
 
 namespace OrleansIngest.Silo.Worker;
 
@@ -8,9 +9,15 @@ public sealed class WorkerOptions
     /// <summary>Configuration section.</summary>
     public const string SectionName = "OrleansIngest:Worker";
 
+    /// <summary>Default VAD batch on a silo whose VAD runs on the CPU.</summary>
+    public const int CpuVadMaxBatch = 64;
+
+    /// <summary>Default VAD batch on a silo whose VAD runs on CUDA.</summary>
+    public const int CudaVadMaxBatch = 1024;
+
     /// <summary>
     /// Units processed at once on this silo; 0 means one per core, and at least enough to fill a VAD batch
-    /// (<see cref="VadMaxBatch"/> / <see cref="MaxSegmentsInFlight"/> lanes).
+    /// (the resolved <see cref="VadMaxBatch"/> / <see cref="MaxSegmentsInFlight"/> lanes).
     /// </summary>
     [Range(0, 1024)]
     public int Lanes { get; set; }
@@ -25,9 +32,12 @@ public sealed class WorkerOptions
     /// <summary>Expected SHA-256 of the VAD model; empty skips the check.</summary>
     public string VadModelSha256 { get; set; } = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
 
-    /// <summary>Largest VAD batch (streams advanced per model call).</summary>
-    [Range(1, 4096)]
-    public int VadMaxBatch { get; set; } = 64;
+    /// <summary>
+    /// Largest VAD batch (streams advanced per model call); 0 (the default) chooses by the provider the VAD really runs
+    /// on (<see cref="ResolveVadMaxBatch"/>).
+    /// </summary>
+    [Range(0, 4096)]
+    public int VadMaxBatch { get; set; }
 
     /// <summary>Threads ONNX Runtime may use inside one VAD call.</summary>
     [Range(1, 256)]
@@ -58,11 +68,43 @@ public sealed class WorkerOptions
     /// <summary>What this silo advertises (section <c>OrleansIngest:Worker:Capacity</c>); detected where not set.</summary>
     public WorkerCapacityOptions Capacity { get; set; } = new();
 
-    /// <summary>The number of lanes to run.</summary>
+    /// <summary>
+    /// The VAD batch a silo runs: <paramref name="configured"/> when it is set (above 0), else
+    /// <see cref="CudaVadMaxBatch"/> when the VAD session really runs on CUDA and <see cref="CpuVadMaxBatch"/> otherwise.
+    /// </summary>
+    /// <remarks>
+    /// A stream's LSTM state makes its 32 ms steps sequential, so throughput comes from advancing many streams per call.
+    /// On a CPU core the gain per stream levels off by a batch of 32–64 (README benchmarks: 606× real time at 32, 607× at
+    /// 64), and a wider call only holds the core longer, so the CPU default is 64. On a GPU a step of the small LSTM for
+    /// 64 streams is expected to cost little more than its kernel launches and transfers, so the GPU step is sized for
+    /// thousands of streams in flight and the CUDA default is 1024 (the top of the 256–1024 range of the README's GPU
+    /// design; the batcher's buffers then hold 1024 × 576 input floats and two 1024 × 256 state arrays, about 4.5 MB).
+    /// The CUDA figure is a design choice, not yet measured on a GPU. The provider is the one the session got, not the
+    /// one asked for: a CUDA request that fell back to the CPU gets the CPU batch.
+    /// </remarks>
+    /// <param name="configured"><see cref="VadMaxBatch"/>; 0 or less chooses by provider.</param>
+    /// <param name="actualProvider">Where the VAD session runs (<see cref="SileroVadModel.ActualProvider"/>).</param>
+    public static int ResolveVadMaxBatch(int configured, string actualProvider)
+    {
+        ArgumentNullException.ThrowIfNull(actualProvider);
+        if (configured > 0)
+        {
+            return configured;
+        }
+
+        return string.Equals(actualProvider, SileroVadModel.CudaProvider, StringComparison.OrdinalIgnoreCase) ? CudaVadMaxBatch : CpuVadMaxBatch;
+    }
+
+    /// <summary>The number of lanes to run, before the capacity weight, for a VAD batch of <paramref name="vadMaxBatch"/>.</summary>
     /// <remarks>
     /// Lanes are concurrency, not threads: a lane mostly waits for its segments' VAD. The VAD batch is fed by the
     /// segments in flight across lanes, and a short file has only one or two, so one lane per core left the batch at
     /// a few streams (ONNX Runtime is about 2× slower per stream at batch 2 than at 32).
     /// </remarks>
-    public int EffectiveLanes => Lanes > 0 ? Lanes : Math.Max(Environment.ProcessorCount, (VadMaxBatch + MaxSegmentsInFlight - 1) / MaxSegmentsInFlight);
+    /// <param name="vadMaxBatch">The resolved VAD batch (<see cref="ResolveVadMaxBatch"/>).</param>
+    public int EffectiveLanes(int vadMaxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vadMaxBatch, 1);
+        return Lanes > 0 ? Lanes : Math.Max(Environment.ProcessorCount, (vadMaxBatch + MaxSegmentsInFlight - 1) / MaxSegmentsInFlight);
+    }
 }

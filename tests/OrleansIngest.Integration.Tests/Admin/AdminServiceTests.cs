@@ -18,7 +18,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _silo = await InProcessSilo.StartAsync(lanes: 1);
+        _silo = await InProcessSilo.StartAsync(lanes: 1, InProcessSilo.SimulatedGpuCapacity);
         _admin = _silo.Admin;
     }
 
@@ -124,6 +124,12 @@ public sealed class AdminServiceTests : IAsyncLifetime
         var silos = await WaitForValueAsync(() => _admin.ListSilosAsync(), s => s.Count == 1 && s[0].Status == "active");
         Assert.Contains("CPU", silos[0].ExecutionProvider, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(1, silos[0].Lanes);
+        Assert.Equal(6, silos[0].Cores);
+        Assert.Equal(2, silos[0].GpuCount);
+        Assert.Equal(163840, silos[0].GpuMemoryMiB);
+        Assert.Equal(1.4, silos[0].Weight);
+        // VadMaxBatch is not configured: the VAD runs on the CPU, so the batch resolves to 64.
+        Assert.Equal(64, silos[0].VadMaxBatch);
         var throughput = await WaitForValueAsync(() => _admin.GetThroughputAsync(TimeSpan.FromMinutes(5)), t => t.Sum(p => p.UnitsPerSecond) > 0);
         Assert.Equal(3, (int)Math.Round(throughput.Sum(p => p.UnitsPerSecond) * 5));
         var overview = await _admin.GetOverviewAsync();

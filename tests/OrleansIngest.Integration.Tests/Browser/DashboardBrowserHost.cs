@@ -12,7 +12,8 @@ namespace OrleansIngest.Integration.Tests.Browser;
 /// <summary>
 /// The dashboard as an operator meets it, hosted as the CLI hosts it: an in-process silo (grains, worker, local
 /// folders) with <see cref="AdminDashboardHostExtensions.AddAdminDashboardHost"/> serving the authenticated API, sign-in
-/// and the web UI on 127.0.0.1, and the one-time admin token written to a file.
+/// and the web UI on 127.0.0.1, and the one-time admin token written to a file. The silo advertises a simulated capacity
+/// (<see cref="InProcessSilo.SimulatedGpuCapacity"/>: 6 cores, 2 GPUs, 160 GiB, weight 1.4).
 /// </summary>
 internal sealed class DashboardBrowserHost : IAsyncDisposable
 {
@@ -43,6 +44,11 @@ internal sealed class DashboardBrowserHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration["OrleansIngest:Worker:Lanes"] = "1";
         builder.Configuration["OrleansIngest:Worker:PollInterval"] = "00:00:00.100";
+        foreach (var (key, value) in InProcessSilo.SimulatedGpuCapacity)
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: ClusterScenario.FreePort(), gatewayPort: ClusterScenario.FreePort());

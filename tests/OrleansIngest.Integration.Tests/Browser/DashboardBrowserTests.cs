@@ -113,6 +113,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             .Click(BrowserTarget.ByRole("link", "Silos", exact: true))
             .WaitForText(BrowserTarget.ByTestId("silo-provider"), pattern: "^silero_vad=cpu; sensor_anomaly=cpu$")
             .WaitForText(BrowserTarget.ByTestId("silo-status"), text: "active")
+            .Read("siloCores", BrowserTarget.ByTestId("silo-cores"))
+            .Read("siloGpus", BrowserTarget.ByTestId("silo-gpus"))
+            .Read("siloGpuMemory", BrowserTarget.ByTestId("silo-gpu-memory"))
+            .Read("siloWeight", BrowserTarget.ByTestId("silo-weight"))
+            .Read("siloLanes", BrowserTarget.ByTestId("silo-lanes"))
+            .Read("siloVadBatch", BrowserTarget.ByTestId("silo-vad-batch"))
             .Screenshot("silos")
             .Goto($"/jobs/{JobId}/quarantine")
             .WaitForText(BrowserTarget.ByTestId("quarantine-reason"), pattern: "\\S")
@@ -135,6 +141,13 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(Files - 1, int.Parse(watched.Text("committedAfterRun")!, CultureInfo.InvariantCulture));
         Assert.Equal("1", watched.Text("rows"));
         Assert.True(double.Parse(watched.Text("peak")!, CultureInfo.InvariantCulture) > 0);
+        // The simulated capacity as the Silos page shows it; the VAD batch resolved for the CPU provider.
+        Assert.Equal("6", watched.Text("siloCores"));
+        Assert.Equal("2", watched.Text("siloGpus"));
+        Assert.Equal("160 GiB", watched.Text("siloGpuMemory"));
+        Assert.Equal("1.4", watched.Text("siloWeight"));
+        Assert.Equal("1", watched.Text("siloLanes"));
+        Assert.Equal("64", watched.Text("siloVadBatch"));
         var quarantined = Assert.Single((await _host.Admin.ListQuarantineAsync(JobId))!);
         Assert.Equal(quarantined.Reason, watched.Text("reason"));
         Assert.Empty(watched.PageErrors);

@@ -2,7 +2,12 @@
 import { api } from './api.js';
 import { h, setText, syncChildren, format, badge, updateBadge } from './dom.js';
 
-const Columns = ['Name', 'Address', 'Status', 'Cores', 'Lanes', 'Execution provider', 'Units in flight', 'Units/s', 'Bytes/s', 'Last report'];
+const Columns = [
+  'Name', 'Address', 'Status', 'Cores', 'GPUs', 'GPU memory', 'Weight', 'Lanes', 'VAD batch', 'Execution provider',
+  'Units in flight', 'Units/s', 'Bytes/s', 'Last report',
+];
+
+const MiBPerGiB = 1024;
 
 function siloRow(silo) {
   return h('tr', { 'data-testid': 'silo-row', 'data-silo': silo.name },
@@ -10,7 +15,11 @@ function siloRow(silo) {
     h('td', null, h('code', { 'data-testid': 'silo-address' })),
     h('td', null, badge(silo.status, 'silo-status')),
     h('td', { class: 'number', 'data-testid': 'silo-cores' }),
+    h('td', { class: 'number', 'data-testid': 'silo-gpus' }),
+    h('td', { class: 'number', 'data-testid': 'silo-gpu-memory' }),
+    h('td', { class: 'number', 'data-testid': 'silo-weight' }),
     h('td', { class: 'number', 'data-testid': 'silo-lanes' }),
+    h('td', { class: 'number', 'data-testid': 'silo-vad-batch' }),
     h('td', { 'data-testid': 'silo-provider' }),
     h('td', { class: 'number', 'data-testid': 'silo-in-flight' }),
     h('td', { class: 'number', 'data-testid': 'silo-units-per-second' }),
@@ -24,7 +33,14 @@ function updateSiloRow(row, silo) {
   setText(cell('silo-address'), silo.address);
   updateBadge(cell('silo-status'), silo.status);
   setText(cell('silo-cores'), format.integer(silo.cores));
+  setText(cell('silo-gpus'), format.integer(silo.gpuCount));
+  // The GPU's model name (when nvidia-smi found it) as a tooltip: the column stays narrow.
+  if (silo.gpuName) cell('silo-gpus').title = silo.gpuName;
+  else cell('silo-gpus').removeAttribute('title');
+  setText(cell('silo-gpu-memory'), silo.gpuCount > 0 ? `${format.number((silo.gpuMemoryMiB ?? 0) / MiBPerGiB)} GiB` : '—');
+  setText(cell('silo-weight'), format.number(silo.weight));
   setText(cell('silo-lanes'), format.integer(silo.lanes));
+  setText(cell('silo-vad-batch'), silo.vadMaxBatch > 0 ? format.integer(silo.vadMaxBatch) : '—');
   // Providers are acronyms (CPU, CUDA), whatever case a silo reports them in.
   setText(cell('silo-provider'), String(silo.executionProvider));
   setText(cell('silo-in-flight'), format.integer(silo.unitsInFlight));
