@@ -38,7 +38,7 @@ public sealed class IngestWorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var lanes = SiloCapacityDetector.WeightedLanes(settings.EffectiveLanes(vad.Settings.MaxBatch), capacity);
+        var lanes = settings.EffectiveLanes(vad.Settings.MaxBatch, capacity);
         WorkerLog.Started(logger, silo.Name, lanes, vadModel.ModelVersion, vadModel.ActualProvider, vad.Settings.MaxBatch);
         WorkerLog.Capacity(logger, capacity.Cores, capacity.GpuCount, capacity.GpuMemoryMiB, capacity.Weight, logMel.Implementation);
         var registry = grains.GetGrain<IJobRegistryGrain>(0);

@@ -29,7 +29,7 @@ public sealed class SiloReporter(
     {
         await Task.Yield();
         var metrics = grains.GetGrain<IClusterMetricsGrain>(0);
-        var lanes = SiloCapacityDetector.WeightedLanes(options.Value.EffectiveLanes(vad.Settings.MaxBatch), capacity);
+        var lanes = options.Value.EffectiveLanes(vad.Settings.MaxBatch, capacity);
         SiloCapacityTelemetry.Record(silo.Name, capacity, lanes, vad.Settings.MaxBatch, vadModel.ActualProvider);
         try
         {

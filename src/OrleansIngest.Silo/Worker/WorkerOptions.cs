@@ -1,3 +1,4 @@
+using OrleansIngest.Abstractions;
 using System.ComponentModel.DataAnnotations;
 using OrleansIngest.Processing.Inference;
 
@@ -95,16 +96,26 @@ public sealed class WorkerOptions
         return string.Equals(actualProvider, SileroVadModel.CudaProvider, StringComparison.OrdinalIgnoreCase) ? CudaVadMaxBatch : CpuVadMaxBatch;
     }
 
-    /// <summary>The number of lanes to run, before the capacity weight, for a VAD batch of <paramref name="vadMaxBatch"/>.</summary>
+    /// <summary>The number of lanes this silo runs for a VAD batch of <paramref name="vadMaxBatch"/> on <paramref name="capacity"/>.</summary>
     /// <remarks>
     /// Lanes are concurrency, not threads: a lane mostly waits for its segments' VAD. The VAD batch is fed by the
     /// segments in flight across lanes, and a short file has only one or two, so one lane per core left the batch at
-    /// a few streams (ONNX Runtime is about 2× slower per stream at batch 2 than at 32).
+    /// a few streams (ONNX Runtime is about 2× slower per stream at batch 2 than at 32). Configured lanes, or one per
+    /// core, are scaled by the capacity weight so a heavier silo pulls proportionally more units; but lanes that only
+    /// fill the VAD batch are not scaled again: a CUDA silo's 1024-stream batch already gives it 128 lanes, and four
+    /// times that would hold gigabytes of waiting segments without making its GPU any busier.
     /// </remarks>
     /// <param name="vadMaxBatch">The resolved VAD batch (<see cref="ResolveVadMaxBatch"/>).</param>
-    public int EffectiveLanes(int vadMaxBatch)
+    /// <param name="capacity">What the silo advertises (its cores and weight).</param>
+    public int EffectiveLanes(int vadMaxBatch, SiloCapacity capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vadMaxBatch, 1);
-        return Lanes > 0 ? Lanes : Math.Max(Environment.ProcessorCount, (vadMaxBatch + MaxSegmentsInFlight - 1) / MaxSegmentsInFlight);
+        ArgumentNullException.ThrowIfNull(capacity);
+        if (Lanes > 0)
+        {
+            return SiloCapacityDetector.WeightedLanes(Lanes, capacity);
+        }
+
+        return Math.Max(SiloCapacityDetector.WeightedLanes(capacity.Cores, capacity), (vadMaxBatch + MaxSegmentsInFlight - 1) / MaxSegmentsInFlight);
     }
 }

@@ -1,3 +1,4 @@
+using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Silo.Worker;
 
@@ -11,7 +12,7 @@ public sealed class WorkerOptionsLanesTests
     {
         var options = new WorkerOptions { MaxSegmentsInFlight = 8 };
 
-        Assert.Equal(Math.Max(Environment.ProcessorCount, 8), options.EffectiveLanes(64));
+        Assert.Equal(8, options.EffectiveLanes(64, Cpu(2)));
     }
 
     [Fact]
@@ -20,7 +21,7 @@ public sealed class WorkerOptionsLanesTests
     {
         var options = new WorkerOptions { MaxSegmentsInFlight = 8 };
 
-        Assert.Equal(Math.Max(Environment.ProcessorCount, 13), options.EffectiveLanes(100));
+        Assert.Equal(13, options.EffectiveLanes(100, Cpu(2)));
     }
 
     [Fact]
@@ -29,9 +30,9 @@ public sealed class WorkerOptionsLanesTests
     {
         var options = new WorkerOptions { MaxSegmentsInFlight = 8 };
 
-        var lanes = options.EffectiveLanes(WorkerOptions.ResolveVadMaxBatch(options.VadMaxBatch, SileroVadModel.CudaProvider));
+        var lanes = options.EffectiveLanes(WorkerOptions.ResolveVadMaxBatch(options.VadMaxBatch, SileroVadModel.CudaProvider), Cpu(16));
 
-        Assert.Equal(Math.Max(Environment.ProcessorCount, 128), lanes);
+        Assert.Equal(128, lanes);
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class WorkerOptionsLanesTests
     {
         var options = new WorkerOptions { Lanes = 3 };
 
-        Assert.Equal(3, options.EffectiveLanes(1024));
+        Assert.Equal(3, options.EffectiveLanes(1024, Cpu(16)));
     }
 
     [Fact]
@@ -86,6 +87,36 @@ public sealed class WorkerOptionsLanesTests
     [Trait("Category", "Unit")]
     public void EffectiveLanes_RejectsABatchThatWasNotResolved()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerOptions().EffectiveLanes(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerOptions().EffectiveLanes(0, Cpu(2)));
     }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void DefaultLanes_OnAManyCoreSiloAreOnePerCoreTimesItsWeight()
+    {
+        var options = new WorkerOptions { MaxSegmentsInFlight = 8 };
+
+        Assert.Equal(24, options.EffectiveLanes(64, new SiloCapacity(12, 0, 0, "", 2)));
+    }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void DefaultLanes_OnAWeightedGpuSiloAreNotScaledBeyondWhatFillsItsBatch()
+    {
+        var options = new WorkerOptions { MaxSegmentsInFlight = 8 };
+
+        // Weight 4 (one GPU) on 16 cores: 64 core lanes, 128 to fill a 1024-stream batch, not 4 × 128.
+        Assert.Equal(128, options.EffectiveLanes(1024, new SiloCapacity(16, 1, 143_771, "NVIDIA H200", 4)));
+    }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void ConfiguredLanes_AreScaledByTheWeight()
+    {
+        var options = new WorkerOptions { Lanes = 2 };
+
+        Assert.Equal(8, options.EffectiveLanes(64, new SiloCapacity(2, 1, 80_000, "gpu", 4)));
+    }
+
+    private static SiloCapacity Cpu(int cores) => new(cores, 0, 0, "", 1);
 }
