@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrleansIngest.Cli.Commands;
+using OrleansIngest.Silo.Admin.Http;
+using OrleansIngest.Silo.Telemetry;
 using OrleansIngest.Silo.Worker;
 using OrleansIngest.TestSupport;
 
@@ -25,6 +27,22 @@ public sealed class IngestExecutionProviderTests
 
         Assert.Equal(provider, host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.ExecutionProvider);
         Assert.Null(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    }
+
+    [Fact]
+    public void EmbeddedCluster_WithoutADashboardPortLeavesOrleansDashboardOff()
+    {
+        using var host = EmbeddedCluster.Build(lanes: 0, verbose: false);
+
+        Assert.False(host.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.OrleansDashboardEnabled);
+    }
+
+    [Fact]
+    public void EmbeddedCluster_WithADashboardPortKeepsOrleansDashboardOn()
+    {
+        using var host = EmbeddedCluster.Build(lanes: 0, verbose: false, dashboard: new AdminDashboardSettings(0));
+
+        Assert.True(host.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.OrleansDashboardEnabled);
     }
 
     [Fact]
