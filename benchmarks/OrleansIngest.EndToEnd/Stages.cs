@@ -19,7 +19,7 @@ internal static class Stages
 {
     public const string Usage = """
         stages --work DIR [--seconds 600] [--min-seconds 3] [--e2e-seconds 600] [--small-files 400]
-               [--memory-hours 1,10] [--vad-batches 1,32,64] [--vad-model PATH] [--cli orleans-ingest.dll] [--only logmel,vad,decode,parquet,e2e,small,memory]
+               [--memory-hours 1,10] [--vad-batches 1,32,64] [--vad-model PATH] [--cli orleans-ingest.dll] [--runs 3] [--only logmel,vad,decode,parquet,e2e,small,memory]
         Writes DIR/speech.wav, DIR/speech.f32, DIR/logmel_rows.parquet and prints JSON lines (stage, value, unit).
         """;
 
@@ -38,6 +38,9 @@ internal static class Stages
         var minSeconds = double.Parse(Arg(args, "--min-seconds") ?? "3", CultureInfo.InvariantCulture);
         var e2eSeconds = double.Parse(Arg(args, "--e2e-seconds") ?? "600", CultureInfo.InvariantCulture);
         var smallFiles = int.Parse(Arg(args, "--small-files") ?? "400", CultureInfo.InvariantCulture);
+
+        // Whole-pipeline runs are repeated like the stages: the best of them is reported (this VM's speed wanders ±30%).
+        var runs = int.Parse(Arg(args, "--runs") ?? "3", CultureInfo.InvariantCulture);
         var memoryHours = (Arg(args, "--memory-hours") ?? "1,10").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(h => double.Parse(h, CultureInfo.InvariantCulture)).ToArray();
         var only = Arg(args, "--only")?.Split(',').ToHashSet(StringComparer.Ordinal);
         bool Selected(string stage) => only is null || only.Contains(stage);
@@ -97,16 +100,16 @@ internal static class Stages
         var cli = new CliRunner(Arg(args, "--cli") ?? Path.Combine(AppContext.BaseDirectory, "orleans-ingest.dll"), work);
         if (Selected("e2e"))
         {
-            var run = await cli.IngestAsync("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60));
+            var run = await cli.IngestAsync("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60), runs);
             Emit(new StageResult("e2e", StageResult.Ours, "WAV → log-mel + VAD → Parquet, embedded silo, default lanes, one core (the job's CPU)", e2eSeconds / run.CpuSeconds, "x_realtime",
-                new Dictionary<string, double> { ["media_s"] = e2eSeconds, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds, ["peak_mb"] = run.PeakMegabytes }));
+                new Dictionary<string, double> { ["media_s"] = e2eSeconds, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds, ["peak_mb"] = run.PeakMegabytes, ["runs"] = runs }));
         }
 
         if (Selected("small"))
         {
-            var run = await cli.IngestAsync("small", folder => WriteWavFiles(folder, speech, smallFiles, fileSeconds: 1));
+            var run = await cli.IngestAsync("small", folder => WriteWavFiles(folder, speech, smallFiles, fileSeconds: 1), runs);
             Emit(new StageResult("small_files", StageResult.Ours, "one-second WAV files end to end, embedded silo, one core (the job's CPU)", smallFiles / run.CpuSeconds, "files_per_s",
-                new Dictionary<string, double> { ["files"] = smallFiles, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds }));
+                new Dictionary<string, double> { ["files"] = smallFiles, ["cpu_s"] = run.CpuSeconds, ["wall_s"] = run.WallSeconds, ["runs"] = runs }));
         }
 
         if (Selected("memory"))
@@ -225,7 +228,7 @@ internal static class Stages
     /// </summary>
     private sealed class CliRunner(string cli, string work)
     {
-        public async Task<(double CpuSeconds, double WallSeconds, double PeakMegabytes)> IngestAsync(string name, Action<string> fill)
+        public async Task<(double CpuSeconds, double WallSeconds, double PeakMegabytes)> IngestAsync(string name, Action<string> fill, int runs = 1)
         {
             var folder = Path.Combine(work, name);
             if (Directory.Exists(folder))
@@ -234,11 +237,28 @@ internal static class Stages
             }
 
             var source = Path.Combine(folder, "in");
-            var summary = Path.Combine(folder, "summary.json");
             Directory.CreateDirectory(source);
             fill(source);
+            (double CpuSeconds, double WallSeconds, double PeakMegabytes)? best = null;
+            for (var i = 0; i < Math.Max(1, runs); i++)
+            {
+                var output = Path.Combine(folder, "out");
+                if (Directory.Exists(output))
+                {
+                    Directory.Delete(output, recursive: true);
+                }
+
+                var run = await RunOnceAsync(name, source, output, Path.Combine(folder, "summary.json"));
+                best = best is { } b && b.CpuSeconds <= run.CpuSeconds ? b : run;
+            }
+
+            return best!.Value;
+        }
+
+        private async Task<(double CpuSeconds, double WallSeconds, double PeakMegabytes)> RunOnceAsync(string name, string source, string output, string summary)
+        {
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { cli, "ingest", "--source", source, "--output", Path.Combine(folder, "out"), "--summary-json", summary })
+            foreach (var a in new[] { cli, "ingest", "--source", source, "--output", output, "--summary-json", summary })
             {
                 start.ArgumentList.Add(a);
             }

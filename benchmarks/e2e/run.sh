@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
-seconds=600 e2e_seconds=1800 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0 smoke=0
+seconds=600 e2e_seconds=3600 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0 smoke=0 runs=3
 bin="$root/benchmarks/OrleansIngest.EndToEnd/bin/Release/net10.0/linux-x64"
 while (($#)); do
   case "$1" in
-    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 smoke=1 ;;
+    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 smoke=1 runs=1 ;;
     --core) core="$2"; shift ;;
     --no-build) build=0 ;;
     --bin) bin="$2" build=0; shift ;;
@@ -48,7 +48,7 @@ cleanup() { ((keep)) || rm -rf "$work"; }
 trap cleanup EXIT
 results="$work/results.jsonl"
 stages=(dotnet "$bin/OrleansIngest.EndToEnd.dll" stages --work "$work" --seconds "$seconds" --min-seconds "$min_seconds"
-  --e2e-seconds "$e2e_seconds" --small-files "$small_files" --memory-hours "$memory_hours" "${cli[@]}")
+  --e2e-seconds "$e2e_seconds" --small-files "$small_files" --memory-hours "$memory_hours" --runs "$runs" "${cli[@]}")
 
 echo "inputs: $seconds s of speech-like audio in $work" >&2
 "${stages[@]}" --only inputs >/dev/null
