@@ -65,6 +65,17 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
         + Utf8Estimate(row.PipelineVersion) + Utf8Estimate(row.ModelVersions)
         + ((long)(row.LogMel?.Length ?? 0) * sizeof(float));
 
+    public override void Release(IReadOnlyList<AudioSegmentRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (row.LogMelPooled)
+            {
+                Features.LogMelBufferPool.Shared.Return(row.LogMel);
+            }
+        }
+    }
+
     public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<AudioSegmentRow> rows, CancellationToken cancellationToken)
     {
         await ColumnWrites.StringsAsync(writer, SegmentId, rows, static r => r.SegmentId, cancellationToken);

@@ -49,6 +49,12 @@ public sealed record AudioSegmentRow
     /// <summary><c>log_mel_frames</c> (int32): frame count of <see cref="LogMel"/>.</summary>
     public required int LogMelFrames { get; init; }
 
+    /// <summary>
+    /// <see cref="LogMel"/> was rented from <see cref="Features.LogMelBufferPool.Shared"/>: the table writer returns it
+    /// once the row group holding this row is written, and the row must not be read after it was appended.
+    /// </summary>
+    internal bool LogMelPooled { get; init; }
+
     /// <summary><c>speech_prob_mean</c> (float): mean VAD speech probability over the segment.</summary>
     public required float SpeechProbMean { get; init; }
 

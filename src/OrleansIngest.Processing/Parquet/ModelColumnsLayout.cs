@@ -113,6 +113,8 @@ internal sealed class ModelColumnsLayout<TRow> : TableLayout<TRow>
         return bytes;
     }
 
+    public override void Release(IReadOnlyList<TRow> rows) => _inner.Release(rows);
+
     public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
     {
         await _inner.WriteColumnsAsync(writer, rows, cancellationToken);

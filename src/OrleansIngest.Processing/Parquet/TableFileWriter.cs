@@ -209,6 +209,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
         _rowGroupsWritten++;
         _writtenEstimate += _bufferedEstimate;
         _bufferedEstimate = 0;
+        _layout.Release(_buffer);
         _buffer.Clear();
     }
 

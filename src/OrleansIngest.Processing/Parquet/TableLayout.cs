@@ -22,6 +22,11 @@ internal abstract class TableLayout<TRow>
     /// <summary>Writes every column, in schema order, for <paramref name="rows"/>.</summary>
     public abstract Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, CancellationToken cancellationToken);
 
+    /// <summary>Called once <paramref name="rows"/> are written: gives back buffers the rows borrowed.</summary>
+    public virtual void Release(IReadOnlyList<TRow> rows)
+    {
+    }
+
     public ParquetOptions CreateOptions(ParquetOutputSettings settings)
     {
         var options = settings.ToParquetOptions();

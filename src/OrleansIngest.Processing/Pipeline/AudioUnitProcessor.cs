@@ -104,7 +104,7 @@ public sealed class AudioUnitProcessor(
 
                 var segment = buffer.AsMemory(0, count);
                 var frames = WhisperLogMel.FrameCount(count);
-                var logMel = new float[WhisperLogMel.MelBands * frames];
+                var logMel = LogMelBufferPool.Shared.Rent(WhisperLogMel.MelBands * frames);
                 var logMelDone = Task.CompletedTask;
                 if (onnxLogMel is null)
                 {
@@ -213,6 +213,7 @@ public sealed class AudioUnitProcessor(
             CodecIn = format.Codec,
             LogMel = pending.LogMel,
             LogMelFrames = pending.Frames,
+            LogMelPooled = true,
             SpeechProbMean = vadResult.SpeechProbMean,
             SpeechRatio = vadResult.SpeechRatio,
             PipelineVersion = context.PipelineVersion,
