@@ -91,35 +91,32 @@ public sealed class WhisperLogMel
         var output = destination[..required];
         var lanes = BatchedRealFft.BatchSize;
 
+        // Unused lanes of a partial last batch hold log10(1e-10) = -10, never above the true maximum.
+        var max = new Vector<float>(float.NegativeInfinity);
         for (var first = 0; first < frames; first += lanes)
         {
             var count = Math.Min(lanes, frames - first);
             LoadFrames(samples, first, count);
             _fft.ComputePower4(_power);
-            ProjectMel(output, frames, first, count);
+            max = Vector.Max(max, ProjectMelLog(output, frames, first, count));
         }
 
-        // log2 of the whole segment in one call rather than per band and batch: a per-vector Vector.Log2 is a call to
-        // a generic helper that a fresh silo runs at tier 0 for most of its first job.
-        TensorPrimitives.Log2(output, output);
-
-        // log10 = log2 · log10(2); floor at (max - 8) over the segment, then (x + 4) / 4, in one pass. Scaling by a
-        // positive constant keeps the maximum where it was, so the floor is the scaled maximum.
-        var floorValue = (TensorPrimitives.Max<float>(output) * Log10Of2) - DynamicRange;
-        var log10Of2 = new Vector<float>(Log10Of2);
+        // Floor at (max - 8) over the segment, then (x + 4) / 4, in one pass.
+        max.CopyTo(_lanes);
+        var floorValue = TensorPrimitives.Max<float>(_lanes) - DynamicRange;
         var floor = new Vector<float>(floorValue);
         var four = new Vector<float>(4f);
         var quarter = new Vector<float>(0.25f);
         var i = 0;
         for (; i <= output.Length - lanes; i += lanes)
         {
-            var x = new Vector<float>(output[i..]) * log10Of2;
+            var x = new Vector<float>(output[i..]);
             ((Vector.Max(x, floor) + four) * quarter).CopyTo(output[i..]);
         }
 
         for (; i < output.Length; i++)
         {
-            output[i] = (Math.Max(output[i] * Log10Of2, floorValue) + 4f) * 0.25f;
+            output[i] = (Math.Max(output[i], floorValue) + 4f) * 0.25f;
         }
     }
 
@@ -216,11 +213,13 @@ public sealed class WhisperLogMel
         return index < length ? index : period - index;
     }
 
-    // Mel projection and clamp of one batch (the log follows over the whole segment).
+    // Mel projection, clamp and log10 of one batch; returns the lane-wise maximum.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ProjectMel(Span<float> output, int frames, int first, int count)
+    private Vector<float> ProjectMelLog(Span<float> output, int frames, int first, int count)
     {
         var powerFloor = new Vector<float>(PowerFloor);
+        var log10Of2 = new Vector<float>(Log10Of2);
+        var max = new Vector<float>(float.NegativeInfinity);
         ref var power = ref MemoryMarshal.GetArrayDataReference(_power);
         ref var weights = ref MemoryMarshal.GetArrayDataReference(Sparse.Weights);
         var full = count == BatchedRealFft.BatchSize;
@@ -235,7 +234,9 @@ public sealed class WhisperLogMel
                 sum = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, offset + j)), Unsafe.Add(ref power, start + j), sum);
             }
 
-            sum = Vector.Max(sum, powerFloor);
+            sum = Vector.Log2(Vector.Max(sum, powerFloor)) * log10Of2;
+            max = Vector.Max(max, sum);
+
             var row = output.Slice((band * frames) + first, count);
             if (full)
             {
@@ -247,6 +248,8 @@ public sealed class WhisperLogMel
                 _lanes.AsSpan(0, count).CopyTo(row);
             }
         }
+
+        return max;
     }
 
     private static float[] CreateWindow()
