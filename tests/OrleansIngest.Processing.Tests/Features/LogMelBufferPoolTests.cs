@@ -85,25 +85,5 @@ public sealed class LogMelBufferPoolTests
         Assert.NotSame(row.LogMel, LogMelBufferPool.Shared.Rent(AudioSegmentRow.MelBands * frames));
     }
 
-    private static AudioSegmentRow Pooled(AudioSegmentRow row) => new()
-    {
-        SegmentId = row.SegmentId,
-        SourceUri = row.SourceUri,
-        SourceEtag = row.SourceEtag,
-        SourceBytes = row.SourceBytes,
-        SegmentIndex = row.SegmentIndex,
-        StartS = row.StartS,
-        EndS = row.EndS,
-        SampleRate = row.SampleRate,
-        ChannelsIn = row.ChannelsIn,
-        CodecIn = row.CodecIn,
-        LogMel = row.LogMel,
-        LogMelFrames = row.LogMelFrames,
-        LogMelPooled = true,
-        SpeechProbMean = row.SpeechProbMean,
-        SpeechRatio = row.SpeechRatio,
-        PipelineVersion = row.PipelineVersion,
-        ModelVersions = row.ModelVersions,
-        IngestedAt = row.IngestedAt,
-    };
+    private static AudioSegmentRow Pooled(AudioSegmentRow row) => row with { LogMelPooled = true };
 }
