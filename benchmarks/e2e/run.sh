@@ -2,7 +2,7 @@
 # One command: generates the inputs, measures every stage of OrleansIngest and the peers (Python numpy/torch
 # log-mel, ONNX Runtime Node Silero VAD, ffmpeg decode, DuckDB Parquet) on one pinned core in one invocation, and
 # prints one table (stage, ours, best peer, ratio, target). A missing peer is skipped with a note.
-#   benchmarks/e2e/run.sh            full run (~10 min on 2 cores)
+#   benchmarks/e2e/run.sh            full run (~15 min on 2 cores, publishing the CLI included)
 #   benchmarks/e2e/run.sh --smoke    CI-sized (seconds of audio; proves the harness works, figures meaningless)
 # Options: --core N (default: the last core), --no-build, --bin DIR (where OrleansIngest.EndToEnd is built; implies
 # --no-build), --out FILE (also write the table there), --keep (leave the inputs and results.jsonl).
