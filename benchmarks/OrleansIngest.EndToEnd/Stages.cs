@@ -101,8 +101,9 @@ internal static class Stages
         if (Selected("e2e"))
         {
             // Warm: the same job a second time on the same silo (--warm-up-source), as every job after the first runs on a
-            // long-running silo, and as the peers' stage figures are taken (best of repeated runs in one process). Cold: the
-            // first job of a fresh process, its one-time JIT compilation included.
+            // long-running silo (with the silo images' runtime setting), and as the peers' stage figures are taken (best of
+            // repeated runs in one process). Cold: the first job of a fresh process with the CLI's defaults, its one-time
+            // JIT compilation included.
             var source = cli.Prepare("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60));
             foreach (var (stage, warm) in new[] { ("e2e", true), ("e2e.cold", false) })
             {
@@ -257,7 +258,8 @@ internal static class Stages
 
         /// <summary>
         /// The best (least CPU) of <paramref name="runs"/> fresh processes. <paramref name="warm"/>: each process first
-        /// ingests the same folder into a scratch output (<c>--warm-up-source</c>), and the second job is measured.
+        /// ingests the same folder into a scratch output (<c>--warm-up-source</c>), and the second job is measured, with the
+        /// runtime setting of the silo images (<c>DOTNET_TieredCompilation=0</c>).
         /// </summary>
         public async Task<(double CpuSeconds, double WallSeconds, double PeakMegabytes)> IngestAsync(string name, string source, int runs = 1, bool warm = false)
         {
@@ -290,6 +292,9 @@ internal static class Stages
             {
                 start.ArgumentList.Add("--warm-up-source");
                 start.ArgumentList.Add(source);
+
+                // As the silo images run (docker/*.Dockerfile): ReadyToRun code kept as compiled, no tiered recompilation.
+                start.Environment["DOTNET_TieredCompilation"] = "0";
             }
 
             start.Environment["NO_COLOR"] = "1";

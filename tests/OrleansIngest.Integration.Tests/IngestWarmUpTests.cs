@@ -32,6 +32,8 @@ public sealed class IngestWarmUpTests
         Assert.Equal(audio.Count, summary.RootElement.GetProperty("committed").GetInt32());
         Assert.Equal(audio.Sum(f => f.DurationSeconds!.Value), summary.RootElement.GetProperty("audio_seconds").GetDouble(), 0.01);
         Assert.Equal(0, summary.RootElement.GetProperty("sensor_windows").GetInt64());
+        Assert.True(summary.RootElement.GetProperty("jit_methods").GetInt64() >= 0);
+        Assert.True(summary.RootElement.GetProperty("jit_seconds").GetDouble() >= 0);
 
         var rows = await DuckDbQuery.QueryAsync($"SELECT DISTINCT source_uri FROM read_parquet('{temp.Combine("out")}/audio_segments/*.parquet')");
         var sources = rows.Select(r => r.GetProperty("source_uri").GetString()!).Order().ToList();

@@ -32,7 +32,7 @@ internal static class IngestCommand
             Description = "Where models run: auto (CUDA when it loads, else CPU), cuda (falls back to CPU with a warning) or cpu (default).",
         };
         provider.AcceptOnlyFromAmong("auto", "cuda", "cpu");
-        var summaryJson = new Option<FileInfo?>("--summary-json") { Description = "Also write the end-of-run summary as JSON to this file (counts, audio seconds, wall and CPU time of the job, peak memory)." };
+        var summaryJson = new Option<FileInfo?>("--summary-json") { Description = "Also write the end-of-run summary as JSON to this file (counts, audio seconds, wall and CPU time of the job, peak memory, the job's GC and JIT work)." };
         var warmUp = new Option<string?>("--warm-up-source")
         {
             Description = "First ingest this folder on the same silo into a scratch output (deleted afterwards), left out of the summary: the job then runs on a warm silo, as every job after the first does on a long-running one (benchmarks).",
@@ -131,9 +131,9 @@ internal static class IngestCommand
 
         var stopwatch = Stopwatch.StartNew();
         var cpuAtStart = Environment.CpuUsage.TotalTime;
-        var gcAtStart = GcUsage.Now();
+        var gcAtStart = RuntimeUsage.Now();
         var cpu = TimeSpan.Zero;
-        var gc = default(GcUsage);
+        var gc = default(RuntimeUsage);
         JobProgress progress;
         try
         {
@@ -145,7 +145,7 @@ internal static class IngestCommand
 
             // The job's own CPU (every thread of the process, silo start-up and shutdown excluded).
             cpu = Environment.CpuUsage.TotalTime - cpuAtStart;
-            gc = GcUsage.Now() - gcAtStart;
+            gc = RuntimeUsage.Now() - gcAtStart;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -341,7 +341,7 @@ internal static class Summary
     }
 
     /// <summary>The summary as JSON, for scripts and benchmarks (<c>--summary-json</c>).</summary>
-    public static async Task WriteJsonAsync(FileInfo file, JobProgress p, TimeSpan elapsed, TimeSpan cpu, GcUsage gc, CancellationToken cancellationToken)
+    public static async Task WriteJsonAsync(FileInfo file, JobProgress p, TimeSpan elapsed, TimeSpan cpu, RuntimeUsage gc, CancellationToken cancellationToken)
     {
         using var process = Process.GetCurrentProcess();
         var summary = new
@@ -359,6 +359,8 @@ internal static class Summary
             GcCollections = new { Gen0 = gc.Gen0, Gen1 = gc.Gen1, Gen2 = gc.Gen2 },
             GcPauseSeconds = gc.Pause.TotalSeconds,
             AllocatedMb = gc.AllocatedBytes / (1024.0 * 1024),
+            JitMethods = gc.JitMethods,
+            JitSeconds = gc.JitTime.TotalSeconds,
             p.Error,
         };
         await using var stream = file.Create();
@@ -366,14 +368,16 @@ internal static class Summary
     }
 }
 
-/// <summary>The garbage collector's work between two points: collections per generation, pause time, bytes allocated.</summary>
-public readonly record struct GcUsage(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long AllocatedBytes)
+/// <summary>The runtime's own work between two points: GC collections per generation, pause time, bytes allocated, and methods the JIT compiled and its time.</summary>
+public readonly record struct RuntimeUsage(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long AllocatedBytes, long JitMethods, TimeSpan JitTime)
 {
     /// <summary>Totals since the process started.</summary>
-    public static GcUsage Now() =>
-        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: false));
+    public static RuntimeUsage Now() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: false),
+            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
 
     /// <summary>What happened between <paramref name="start"/> and <paramref name="end"/>.</summary>
-    public static GcUsage operator -(GcUsage end, GcUsage start) =>
-        new(end.Gen0 - start.Gen0, end.Gen1 - start.Gen1, end.Gen2 - start.Gen2, end.Pause - start.Pause, end.AllocatedBytes - start.AllocatedBytes);
+    public static RuntimeUsage operator -(RuntimeUsage end, RuntimeUsage start) =>
+        new(end.Gen0 - start.Gen0, end.Gen1 - start.Gen1, end.Gen2 - start.Gen2, end.Pause - start.Pause, end.AllocatedBytes - start.AllocatedBytes,
+            end.JitMethods - start.JitMethods, end.JitTime - start.JitTime);
 }

@@ -94,6 +94,16 @@ public sealed partial class DockerfileTests
         Assert.Contains("--runtime linux-x64", publish.Arguments, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void Dockerfile_RunsTheSiloWithReadyToRunCodeKeptAsCompiled(string path)
+    {
+        // A long-running silo: no tiered recompilation of the ReadyToRun code (see the comment in the Dockerfile).
+        var env = Read(path).FinalStage.Instructions.Where(i => i.Keyword == "ENV").Select(i => i.Arguments).ToList();
+
+        Assert.Contains("DOTNET_TieredCompilation=0", env);
+    }
+
     [Fact]
     public void CudaDockerfile_PublishesTheGpuBuildOnACudaCudnnRuntime()
     {
