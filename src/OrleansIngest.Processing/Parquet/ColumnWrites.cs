@@ -1,6 +1,7 @@
 using System.Buffers;
 using global::Parquet;
 using global::Parquet.Schema;
+using OrleansIngest.Processing.Memory;
 
 namespace OrleansIngest.Processing.Parquet;
 
@@ -143,9 +144,9 @@ internal static class ColumnWrites
             levelCount = checked(levelCount + Math.Max(length, 1));
         }
 
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(valueCount, 1));
-        var repetition = ArrayPool<int>.Shared.Rent(Math.Max(levelCount, 1));
-        var definition = ArrayPool<int>.Shared.Rent(Math.Max(levelCount, 1));
+        var values = LargeArrayPool.Columns<T>().Rent(Math.Max(valueCount, 1));
+        var repetition = LargeArrayPool.Columns<int>().Rent(Math.Max(levelCount, 1));
+        var definition = LargeArrayPool.Columns<int>().Rent(Math.Max(levelCount, 1));
         try
         {
             FillLevelsAndValues(rows, select, convert, elementField, values, repetition, definition);
@@ -158,9 +159,9 @@ internal static class ColumnWrites
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(values, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
-            ArrayPool<int>.Shared.Return(repetition);
-            ArrayPool<int>.Shared.Return(definition);
+            LargeArrayPool.Columns<T>().Return(values, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            LargeArrayPool.Columns<int>().Return(repetition);
+            LargeArrayPool.Columns<int>().Return(definition);
         }
     }
 

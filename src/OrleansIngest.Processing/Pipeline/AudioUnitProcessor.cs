@@ -4,6 +4,7 @@ using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Evaluation;
 using OrleansIngest.Processing.Features;
 using OrleansIngest.Processing.Inference;
+using OrleansIngest.Processing.Memory;
 using OrleansIngest.Processing.Parquet;
 using OrleansIngest.Processing.Ports;
 
@@ -89,7 +90,7 @@ public sealed class AudioUnitProcessor(
         {
             for (var index = 0; ; index++)
             {
-                var buffer = ArrayPool<float>.Shared.Rent(segmentSamples);
+                var buffer = LargeArrayPool.Segments.Rent(segmentSamples);
                 int count;
                 using (PipelineTelemetry.StartStage(PipelineTelemetry.DecodeStage))
                 {
@@ -98,7 +99,7 @@ public sealed class AudioUnitProcessor(
 
                 if (count == 0)
                 {
-                    ArrayPool<float>.Shared.Return(buffer);
+                    LargeArrayPool.Segments.Return(buffer);
                     break;
                 }
 
@@ -161,7 +162,7 @@ public sealed class AudioUnitProcessor(
                     }
                 }
 
-                ArrayPool<float>.Shared.Return(pending.Buffer);
+                LargeArrayPool.Segments.Return(pending.Buffer);
             }
         }
 
@@ -195,7 +196,7 @@ public sealed class AudioUnitProcessor(
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(pending.Buffer);
+            LargeArrayPool.Segments.Return(pending.Buffer);
         }
 
         var start = pending.StartSample / (double)SampleRate;
