@@ -19,7 +19,7 @@ internal static class Stages
 {
     public const string Usage = """
         stages --work DIR [--seconds 600] [--min-seconds 3] [--e2e-seconds 600] [--small-files 400]
-               [--memory-hours 1,10] [--vad-batches 1,32,64] [--vad-model PATH] [--cli orleans-ingest.dll] [--runs 3] [--only logmel,vad,decode,parquet,e2e,small,memory]
+               [--memory-hours 1,10] [--vad-batches 1,32,64] [--vad-model PATH] [--cli orleans-ingest.dll] [--runs 3] [--only logmel,vad,decode,parquet,e2e,small,memory] [--e2e-modes warm,cold]
         Writes DIR/speech.wav, DIR/speech.f32, DIR/logmel_rows.parquet and prints JSON lines (stage, value, unit).
         """;
 
@@ -41,6 +41,7 @@ internal static class Stages
 
         // Whole-pipeline runs are repeated like the stages: the best of them is reported (this VM's speed wanders ±30%).
         var runs = int.Parse(Arg(args, "--runs") ?? "3", CultureInfo.InvariantCulture);
+        var e2eModes = (Arg(args, "--e2e-modes") ?? "warm,cold").Split(',').ToHashSet(StringComparer.Ordinal);
         var memoryHours = (Arg(args, "--memory-hours") ?? "1,10").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(h => double.Parse(h, CultureInfo.InvariantCulture)).ToArray();
         var only = Arg(args, "--only")?.Split(',').ToHashSet(StringComparer.Ordinal);
         bool Selected(string stage) => only is null || only.Contains(stage);
@@ -105,7 +106,7 @@ internal static class Stages
             // repeated runs in one process). Cold: the first job of a fresh process with the CLI's defaults, its one-time
             // JIT compilation included.
             var source = cli.Prepare("e2e", folder => WriteWavFiles(folder, speech, e2eSeconds, fileSeconds: 60));
-            foreach (var (stage, warm) in new[] { ("e2e", true), ("e2e.cold", false) })
+            foreach (var (stage, warm) in new[] { ("e2e", true), ("e2e.cold", false) }.Where(m => e2eModes.Contains(m.Item2 ? "warm" : "cold")))
             {
                 var run = await cli.IngestAsync("e2e", source, runs, warm);
                 Emit(new StageResult(stage, StageResult.Ours, $"WAV → log-mel + VAD → Parquet, embedded silo ({(warm ? "warm" : "cold: first job of a fresh process")}), default lanes, one core (the job's CPU)", e2eSeconds / run.CpuSeconds, "x_realtime",
@@ -116,7 +117,7 @@ internal static class Stages
         if (Selected("small"))
         {
             var source = cli.Prepare("small", folder => WriteWavFiles(folder, speech, smallFiles, fileSeconds: 1));
-            foreach (var (stage, warm) in new[] { ("small_files", true), ("small_files.cold", false) })
+            foreach (var (stage, warm) in new[] { ("small_files", true), ("small_files.cold", false) }.Where(m => e2eModes.Contains(m.Item2 ? "warm" : "cold")))
             {
                 var run = await cli.IngestAsync("small", source, runs, warm);
                 Emit(new StageResult(stage, StageResult.Ours, $"one-second WAV files end to end, embedded silo ({(warm ? "warm" : "cold: first job of a fresh process")}), one core (the job's CPU)", smallFiles / run.CpuSeconds, "files_per_s",

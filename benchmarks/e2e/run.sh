@@ -2,7 +2,7 @@
 # One command: generates the inputs, measures every stage of OrleansIngest and the peers (Python numpy/torch
 # log-mel, ONNX Runtime Node Silero VAD, ffmpeg decode, DuckDB Parquet) on one pinned core in one invocation, and
 # prints one table (stage, ours, best peer, ratio, target). A missing peer is skipped with a note.
-#   benchmarks/e2e/run.sh            full run (~15 min on 2 cores, publishing the CLI included)
+#   benchmarks/e2e/run.sh            full run (~20 min on 2 cores, publishing the CLI included)
 #   benchmarks/e2e/run.sh --smoke    CI-sized (seconds of audio; proves the harness works, figures meaningless)
 # Options: --core N (default: the last core), --no-build, --bin DIR (where OrleansIngest.EndToEnd is built; implies
 # --no-build), --out FILE (also write the table there), --keep (leave the inputs and results.jsonl).
@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
-seconds=600 e2e_seconds=3600 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0 smoke=0 runs=3
+seconds=600 e2e_seconds=3600 small_files=400 memory_hours=1,10 min_seconds=3 core="" build=1 out="" keep=0 smoke=0 runs=3 rounds=3
 bin="$root/benchmarks/OrleansIngest.EndToEnd/bin/Release/net10.0/linux-x64"
 while (($#)); do
   case "$1" in
-    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 smoke=1 runs=1 ;;
+    --smoke) seconds=60 e2e_seconds=60 small_files=20 memory_hours=0.02,0.1 min_seconds=0.2 smoke=1 runs=1 rounds=1 ;;
     --core) core="$2"; shift ;;
     --no-build) build=0 ;;
     --bin) bin="$2" build=0; shift ;;
@@ -72,6 +72,19 @@ decode=("$work/speech.wav")
 [[ -f "$work/speech.flac" ]] && decode+=("$work/speech.flac" "$work/speech.mp3")
 "${pin[@]}" node "$peers/ffmpeg-decode.mjs" "$seconds" "$min_seconds" "${decode[@]}" >>"$results"
 "${pin[@]}" node "$peers/duckdb-parquet.mjs" "$work/logmel_rows.parquet" "$work" "$min_seconds" >>"$results"
+
+# Paired rounds: this VM's speed drifts by up to ±30% within minutes, more than the margins being judged, so the
+# end-to-end verdict comes from rounds in which the peers' compute (torch log-mel, ONNX Runtime Node batch 32) and
+# our warm end to end run back to back on the same core.
+if [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  for round in $(seq "$rounds"); do
+    "${pin[@]}" node "$peers/vad-onnxruntime-node.mjs" "$bin/models/silero_vad.onnx" "$work/speech.f32" 32 "$min_seconds" 2>/dev/null |
+      sed "s/\"stage\":\"vad.batch32\"/\"stage\":\"pair$round.vad\"/" >>"$results"
+    "${pin[@]}" /usr/bin/python3 "$peers/logmel.py" "$work/speech.f32" "$work/mel_filters.f32" "$work/logmel_ours_first.f32" "$min_seconds" |
+      grep '"torch' | sed "s/\"stage\": \"logmel\"/\"stage\": \"pair$round.logmel\"/" >>"$results" || true
+    "${pin[@]}" "${stages[@]}" --only e2e --e2e-modes warm --runs 1 | sed "s/\"stage\":\"e2e\"/\"stage\":\"pair$round.e2e\"/" >>"$results"
+  done
+fi
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, one pinned; $(dotnet --version | sed 's/^/.NET SDK /'); $(date -u +%Y-%m-%d)"
 table=$(node benchmarks/e2e/report.mjs "$results" "$machine")
