@@ -4,7 +4,8 @@ namespace OrleansIngest.Processing.Parquet;
 
 /// <summary>
 /// Streams rows of one table into one Parquet file: rows are buffered up to
-/// <see cref="ParquetOutputSettings.RowGroupRows"/> and then written as a row group, so a writer never holds more
+/// <see cref="ParquetOutputSettings.RowGroupRows"/> (or until their estimated size reaches
+/// <see cref="ParquetOutputSettings.RowGroupBytes"/>) and then written as a row group, so a writer never holds more
 /// than one row group. <see cref="CompleteAsync"/> writes the footer; the stream stays open for the caller to
 /// flush to disk and close. Rows are <see cref="AudioSegmentRow"/> or <see cref="SensorWindowRow"/>.
 /// Not thread-safe: one writer belongs to one producer.
@@ -18,13 +19,15 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     private readonly ParquetWriter _writer;
     private readonly List<TRow> _buffer;
     private readonly int _rowGroupRows;
+    private readonly long _rowGroupBytes;
     private long _bufferedEstimate;
     private long _writtenEstimate;
     private long _rowGroupsWritten;
     private State _state;
 
-    private TableFileWriter(TableLayout<TRow> layout, CountingWriteStream output, ParquetWriter writer, int rowGroupRows)
+    private TableFileWriter(TableLayout<TRow> layout, CountingWriteStream output, ParquetWriter writer, int rowGroupRows, long rowGroupBytes)
     {
+        _rowGroupBytes = rowGroupBytes;
         _layout = layout;
         _output = output;
         _writer = writer;
@@ -117,7 +120,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
         var options = layout.CreateOptions(settings);
         var counting = new CountingWriteStream(output);
         var writer = await ParquetWriter.CreateAsync(layout.Schema, counting, options, append: false, cancellationToken);
-        return new TableFileWriter<TRow>(layout, counting, writer, settings.RowGroupRows);
+        return new TableFileWriter<TRow>(layout, counting, writer, settings.RowGroupRows, settings.RowGroupBytes);
     }
 
     /// <summary>
@@ -142,7 +145,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
             _buffer.Add(rows[i]);
             _bufferedEstimate += _layout.EstimateBytes(rows[i]);
             RowCount++;
-            if (_buffer.Count == _rowGroupRows)
+            if (_buffer.Count == _rowGroupRows || (_rowGroupBytes > 0 && _bufferedEstimate >= _rowGroupBytes))
             {
                 await FlushRowGroupAsync(cancellationToken);
             }

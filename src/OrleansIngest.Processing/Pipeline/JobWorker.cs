@@ -123,7 +123,8 @@ public sealed class JobWorker
         await Task.WhenAll(lanes);
     }
 
-    private ParquetOutputSettings OutputSettings => new(_context.Pipeline.Output.TargetFileBytes, _context.Pipeline.Output.RowGroupRows);
+    private ParquetOutputSettings OutputSettings =>
+        new(_context.Pipeline.Output.TargetFileBytes, _context.Pipeline.Output.RowGroupRows, RowGroupBytes: _context.Pipeline.Output.RowGroupBytes);
 
     private sealed class Lane(JobWorker worker, int index)
     {

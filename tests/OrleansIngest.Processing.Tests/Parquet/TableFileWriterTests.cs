@@ -52,6 +52,24 @@ public sealed class TableFileWriterTests
     }
 
     [Fact]
+    public async Task TableFileWriter_WritesARowGroupOnceItsRowsReachRowGroupBytes()
+    {
+        var rows = ParquetTestRows.AudioRows(7);
+        var layout = AudioSegmentLayout.Instance;
+        var limit = layout.EstimateBytes(rows[0]) + layout.EstimateBytes(rows[1]) + 1; // three rows pass it, two do not
+        using var output = new MemoryStream();
+        await using var writer = await TableFileWriter<AudioSegmentRow>.CreateAsync(output, new ParquetOutputSettings(RowGroupRows: 100, RowGroupBytes: limit));
+
+        foreach (var row in rows)
+        {
+            await writer.AppendAsync([row]);
+        }
+
+        Assert.Equal(2, writer.RowGroupCount);
+        Assert.Equal(7, writer.RowCount);
+    }
+
+    [Fact]
     public async Task TableFileWriter_ApproximateBytesCountsBufferedRowsAndEqualsTheFileOnceComplete()
     {
         using var output = new MemoryStream();

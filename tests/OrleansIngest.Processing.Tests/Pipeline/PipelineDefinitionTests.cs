@@ -62,6 +62,16 @@ public sealed class PipelineDefinitionTests
     }
 
     [Fact]
+    public void Output_ClosesRowGroupsAtThreeMebibytesByDefault_AndTakesRowGroupBytesFromTheFile()
+    {
+        Assert.Equal(3L * 1024 * 1024, PipelineDefinition.Default.Output.RowGroupBytes);
+
+        var pipeline = PipelineDefinition.FromJson("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"output":{"rowGroupBytes":0}}""");
+
+        Assert.Equal(0, pipeline.Output.RowGroupBytes);
+    }
+
+    [Fact]
     public void Yaml_LoadsTheSameDefinitionAsJson()
     {
         var path = Path.Combine(Path.GetTempPath(), $"pipeline-{Guid.NewGuid():N}.yaml");
@@ -94,6 +104,7 @@ public sealed class PipelineDefinitionTests
     [InlineData("""{"routes":[]}""", "no routes")]
     [InlineData("""{"routes":[{"match":["*.wav"],"table":"../x","kind":"audio"}]}""", "plain folder name")]
     [InlineData("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"audio":{"segmentSeconds":0}}""", "segmentSeconds")]
+    [InlineData("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"output":{"rowGroupBytes":-1}}""", "rowGroupBytes")]
     public void FromJson_RejectsInvalidDefinitionsWithAReason(string json, string expected)
     {
         var ex = Assert.Throws<FormatException>(() => PipelineDefinition.FromJson(json));
