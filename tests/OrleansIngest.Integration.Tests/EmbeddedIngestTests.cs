@@ -92,6 +92,22 @@ public sealed class EmbeddedIngestTests : IClassFixture<EmbeddedIngestTests.Inge
     }
 
     [Fact]
+    public async Task Ingest_SensorRowGroupsCloseBySizeNotAtAFewWindows()
+    {
+        // Sensor windows are ~0.5 KB: the default 3 MiB row group holds thousands, so each of this corpus's files
+        // is one row group. A cap of a few rows would leave scanners thousands of tiny row groups on real data.
+        var groups = await DuckDbQuery.QueryAsync(
+            $"SELECT file_name, count(DISTINCT row_group_id) AS row_groups, max(row_group_num_rows) AS largest " +
+            $"FROM parquet_metadata('{_corpus.Output}/sensor_windows/*.parquet') GROUP BY file_name");
+        var windows = _corpus.Manifest.OfKind(CorpusFileKind.Sensor).Sum(f => f.WindowCount!.Value);
+
+        Assert.NotEmpty(groups);
+        Assert.True(windows > 8, $"The corpus needs more than 8 sensor windows to show this, has {windows}.");
+        Assert.All(groups, g => Assert.Equal(1, g.GetProperty("row_groups").GetInt64()));
+        Assert.True(groups.Max(g => g.GetProperty("largest").GetInt64()) > 8, string.Join("; ", groups));
+    }
+
+    [Fact]
     public async Task Status_ReportsExactlyTheBadFilesAsQuarantinedWithSpecificReasons()
     {
         var status = await StatusAsync();

@@ -17,7 +17,7 @@ internal sealed class LogMelBufferPool(int maxArrays)
     private readonly ConcurrentDictionary<int, ConcurrentStack<float[]>> _free = new();
     private int _held;
 
-    /// <summary>The pool the pipeline uses: room for two row groups of eight segments each.</summary>
+    /// <summary>The pool the pipeline uses: room for eight row groups of four 30 s segments (3 MiB row groups).</summary>
     public static LogMelBufferPool Shared { get; } = new(32);
 
     /// <summary>Arrays held at most.</summary>

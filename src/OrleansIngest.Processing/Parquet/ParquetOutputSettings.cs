@@ -11,8 +11,9 @@ namespace OrleansIngest.Processing.Parquet;
 /// Default 256 MiB: large enough for efficient scans, small enough to commit often.
 /// </param>
 /// <param name="RowGroupRows">
-/// Rows per row group, and the most rows a writer buffers. Default 64: with 30 s log-mel rows (~1 MB each) a row
-/// group is ~64 MB, the size readers scan well, while a writer holds at most one such group in memory.
+/// Rows per row group at most, and the most rows a writer buffers. Default <see cref="DefaultRowGroupRows"/>
+/// (DuckDB's row group size): only a cap for tables of tiny rows, since <paramref name="RowGroupBytes"/> closes
+/// row groups first.
 /// </param>
 /// <param name="Compression">
 /// Codec: <c>zstd</c> (default), <c>snappy</c>, <c>gzip</c>, <c>lz4</c> (LZ4_RAW), <c>brotli</c> or <c>none</c>.
@@ -29,18 +30,24 @@ namespace OrleansIngest.Processing.Parquet;
 /// (77 vs 88 MB per 96 MB of floats) at the same CPU cost; DuckDB, Arrow and Spark decode it.
 /// </param>
 /// <param name="RowGroupBytes">
-/// A row group is also written once its buffered rows' estimated raw size reaches this many bytes (0: rows only). The
-/// pipeline sets 3 MiB: four 30 s log-mel rows, whose page buffers (values, levels, encoded and compressed page) are
-/// then 4 MB each instead of 8–16 MB at eight rows.
+/// A row group is also written once its buffered rows' estimated raw size reaches this many bytes (0: rows only).
+/// Default <see cref="DefaultRowGroupBytes"/> (3 MiB): four 30 s log-mel rows, whose page buffers (values, levels,
+/// encoded and compressed page) are then 4 MB each instead of 8–16 MB at eight rows; a few thousand sensor windows.
 /// </param>
 public sealed record ParquetOutputSettings(
     long TargetFileBytes = 256L * 1024 * 1024,
-    int RowGroupRows = 64,
+    int RowGroupRows = ParquetOutputSettings.DefaultRowGroupRows,
     string Compression = "zstd",
     CompressionLevel CompressionLevel = CompressionLevel.Fastest,
     bool ByteStreamSplitFloats = true,
-    long RowGroupBytes = 0)
+    long RowGroupBytes = ParquetOutputSettings.DefaultRowGroupBytes)
 {
+    /// <summary>Default <see cref="RowGroupRows"/>: 122,880, DuckDB's row group size.</summary>
+    public const int DefaultRowGroupRows = 122_880;
+
+    /// <summary>Default <see cref="RowGroupBytes"/>: 3 MiB.</summary>
+    public const long DefaultRowGroupBytes = 3L * 1024 * 1024;
+
     /// <summary>The codec names <see cref="Compression"/> accepts.</summary>
     public static IReadOnlyList<string> SupportedCompressions { get; } = ["zstd", "snappy", "gzip", "lz4", "brotli", "none"];
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansIngest.Processing.Governance;
+using OrleansIngest.Processing.Parquet;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -71,15 +72,18 @@ public sealed record OutputDefinition
     /// <summary>A data file is committed at the latest this long after its first row, so progress is visible.</summary>
     public double MaxFileSeconds { get; init; } = 60;
 
-    /// <summary>Rows per Parquet row group at most.</summary>
-    public int RowGroupRows { get; init; } = 8;
+    /// <summary>
+    /// Rows per Parquet row group at most. Default <see cref="ParquetOutputSettings.DefaultRowGroupRows"/> (DuckDB's
+    /// row group size): a cap for tables of tiny rows; <see cref="RowGroupBytes"/> is what closes row groups.
+    /// </summary>
+    public int RowGroupRows { get; init; } = ParquetOutputSettings.DefaultRowGroupRows;
 
     /// <summary>
     /// A row group is also written once its rows' estimated raw size reaches this many bytes (0: rows only). 3 MiB
     /// closes audio row groups at four 30 s log-mel rows: a silo's page buffers stay at 4 MB, and its peak memory
-    /// flat from a 1 h to a 10 h file (README, Benchmarks).
+    /// flat from a 1 h to a 10 h file (README, Benchmarks). Sensor windows (~0.5 KB each) fill it at a few thousand.
     /// </summary>
-    public long RowGroupBytes { get; init; } = 3L * 1024 * 1024;
+    public long RowGroupBytes { get; init; } = ParquetOutputSettings.DefaultRowGroupBytes;
 }
 
 /// <summary>

@@ -7,12 +7,13 @@ namespace OrleansIngest.Processing.Tests.Parquet;
 public sealed class ParquetOutputSettingsTests
 {
     [Fact]
-    public void ParquetOutputSettings_DefaultsToZstdFastest64RowGroupsAnd256MiBFiles()
+    public void ParquetOutputSettings_DefaultsToZstdFastest3MiBRowGroupsAnd256MiBFiles()
     {
         var settings = new ParquetOutputSettings();
 
         Assert.Equal(256L * 1024 * 1024, settings.TargetFileBytes);
-        Assert.Equal(64, settings.RowGroupRows);
+        Assert.Equal(122_880, settings.RowGroupRows);
+        Assert.Equal(3L * 1024 * 1024, settings.RowGroupBytes);
         Assert.Equal("zstd", settings.Compression);
         Assert.Equal(CompressionLevel.Fastest, settings.CompressionLevel);
         Assert.True(settings.ByteStreamSplitFloats);
