@@ -35,6 +35,13 @@ public sealed class IngestWarmUpTests
         Assert.True(summary.RootElement.GetProperty("jit_methods").GetInt64() >= 0);
         Assert.True(summary.RootElement.GetProperty("jit_seconds").GetDouble() >= 0);
 
+        // Log-mel and VAD ran for the job's 30 s of audio, within the job's CPU; the warm-up's share is not in it.
+        var stageCpu = summary.RootElement.GetProperty("stage_cpu_seconds");
+        var features = stageCpu.GetProperty("features").GetDouble();
+        var inference = stageCpu.GetProperty("inference").GetDouble();
+        Assert.True(features > 0 && inference > 0, stageCpu.ToString());
+        Assert.True(features + inference < summary.RootElement.GetProperty("cpu_seconds").GetDouble(), summary.RootElement.ToString());
+
         var rows = await DuckDbQuery.QueryAsync($"SELECT DISTINCT source_uri FROM read_parquet('{temp.Combine("out")}/audio_segments/*.parquet')");
         var sources = rows.Select(r => r.GetProperty("source_uri").GetString()!).Order().ToList();
         var expected = audio.Select(f => new Uri(Path.Combine(temp.Combine("main"), f.RelativePath)).AbsoluteUri).Order().ToList();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansIngest.Abstractions;
 using OrleansIngest.Processing.Decoding;
+using OrleansIngest.Processing.Diagnostics;
 using OrleansIngest.Processing.Inference;
 using OrleansIngest.Processing.Pipeline;
 using OrleansIngest.Silo.Admin.Http;
@@ -361,6 +362,9 @@ internal static class Summary
             AllocatedMb = gc.AllocatedBytes / (1024.0 * 1024),
             JitMethods = gc.JitMethods,
             JitSeconds = gc.JitTime.TotalSeconds,
+
+            // The compute stages' own CPU; the rest of cpu_seconds is orchestration, decoding, I/O and Parquet.
+            StageCpuSeconds = new { Features = gc.ComputeCpu.Features.TotalSeconds, Inference = gc.ComputeCpu.Inference.TotalSeconds },
             p.Error,
         };
         await using var stream = file.Create();
@@ -368,16 +372,19 @@ internal static class Summary
     }
 }
 
-/// <summary>The runtime's own work between two points: GC collections per generation, pause time, bytes allocated, and methods the JIT compiled and its time.</summary>
-public readonly record struct RuntimeUsage(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long AllocatedBytes, long JitMethods, TimeSpan JitTime)
+/// <summary>
+/// The runtime's own work between two points: GC collections per generation, pause time, bytes allocated, methods the JIT
+/// compiled and its time; and the CPU of the pipeline's compute stages (<see cref="PipelineTelemetry.ComputeCpu"/>).
+/// </summary>
+public readonly record struct RuntimeUsage(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long AllocatedBytes, long JitMethods, TimeSpan JitTime, ComputeStageCpu ComputeCpu)
 {
     /// <summary>Totals since the process started.</summary>
     public static RuntimeUsage Now() =>
         new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: false),
-            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime(), PipelineTelemetry.ComputeCpu());
 
     /// <summary>What happened between <paramref name="start"/> and <paramref name="end"/>.</summary>
     public static RuntimeUsage operator -(RuntimeUsage end, RuntimeUsage start) =>
         new(end.Gen0 - start.Gen0, end.Gen1 - start.Gen1, end.Gen2 - start.Gen2, end.Pause - start.Pause, end.AllocatedBytes - start.AllocatedBytes,
-            end.JitMethods - start.JitMethods, end.JitTime - start.JitTime);
+            end.JitMethods - start.JitMethods, end.JitTime - start.JitTime, end.ComputeCpu - start.ComputeCpu);
 }

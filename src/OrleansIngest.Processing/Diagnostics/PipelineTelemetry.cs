@@ -42,6 +42,12 @@ public static class PipelineTelemetry
     /// <summary>Histogram of stage durations in seconds, tagged <see cref="StageTag"/>.</summary>
     public const string StageDurationMetric = "orleansingest.stage.duration";
 
+    /// <summary>
+    /// Counter of CPU seconds in the compute stages (<see cref="FeaturesStage"/>, <see cref="InferenceStage"/>): the
+    /// calling thread's CPU time around each synchronous run, so what a silo spends around them is the rest of its CPU.
+    /// </summary>
+    public const string StageCpuMetric = "orleansingest.stage.cpu";
+
     /// <summary>Counter of unit results, tagged <see cref="OutcomeTag"/> (committed, quarantined, failed, released).</summary>
     public const string UnitsMetric = "orleansingest.units";
 
@@ -112,6 +118,19 @@ public static class PipelineTelemetry
     private static readonly Histogram<double> StageDuration = Meter.CreateHistogram(
         StageDurationMetric, "s", "Time spent in a pipeline stage.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = StageBuckets });
 
+    // CPU nanoseconds of the compute stages, indexed by ComputeStageIndex; read by ComputeCpu and the observable counter.
+    private static readonly long[] ComputeCpuNanoseconds = new long[2];
+
+    private static readonly ObservableCounter<double> StageCpu = Meter.CreateObservableCounter(
+        StageCpuMetric,
+        static () => new[]
+        {
+            new Measurement<double>(Volatile.Read(ref ComputeCpuNanoseconds[0]) / 1e9, new KeyValuePair<string, object?>(StageTag, FeaturesStage)),
+            new Measurement<double>(Volatile.Read(ref ComputeCpuNanoseconds[1]) / 1e9, new KeyValuePair<string, object?>(StageTag, InferenceStage)),
+        },
+        "s",
+        "CPU time of the calling thread in the compute stages (features, inference).");
+
     private static readonly Counter<long> Units = Meter.CreateCounter<long>(UnitsMetric, "{unit}", "Unit results reported to the job, by outcome.");
     private static readonly Counter<long> Rows = Meter.CreateCounter<long>(RowsMetric, "{row}", "Rows in committed files.");
     private static readonly Counter<long> SourceBytes = Meter.CreateCounter<long>(SourceBytesMetric, "By", "Source bytes of committed units.");
@@ -145,7 +164,38 @@ public static class PipelineTelemetry
 
     /// <summary>Starts a stage: a child span of the current one and, on dispose, one duration measurement.</summary>
     internal static StageTimer StartStage(string stage, IEnumerable<ActivityLink>? links = null) =>
-        new(stage, ActivitySource.StartActivity(stage, ActivityKind.Internal, parentContext: default, tags: null, links), Stopwatch.GetTimestamp());
+        new(stage, ActivitySource.StartActivity(stage, ActivityKind.Internal, parentContext: default, tags: null, links), Stopwatch.GetTimestamp(), -1, -1);
+
+    /// <summary>
+    /// Starts a compute stage (<see cref="FeaturesStage"/> or <see cref="InferenceStage"/>) that runs synchronously on the
+    /// calling thread: as <see cref="StartStage"/>, and dispose on the same thread also adds the thread's CPU time to
+    /// <see cref="ComputeCpu"/>.
+    /// </summary>
+    internal static StageTimer StartComputeStage(string stage)
+    {
+        var index = ComputeStageIndex(stage);
+        return new(stage, ActivitySource.StartActivity(stage), Stopwatch.GetTimestamp(), index, ThreadCpuTime.Nanoseconds());
+    }
+
+    /// <summary>CPU time spent in the compute stages since the process started (zero where the clock is unsupported).</summary>
+    public static ComputeStageCpu ComputeCpu() =>
+        new(TimeSpan.FromTicks(Volatile.Read(ref ComputeCpuNanoseconds[0]) / 100), TimeSpan.FromTicks(Volatile.Read(ref ComputeCpuNanoseconds[1]) / 100));
+
+    /// <summary>Adds a compute stage's CPU time; called by <see cref="StageTimer"/>.</summary>
+    internal static void AddComputeCpu(int index, long nanoseconds)
+    {
+        if (nanoseconds > 0)
+        {
+            Interlocked.Add(ref ComputeCpuNanoseconds[index], nanoseconds);
+        }
+    }
+
+    private static int ComputeStageIndex(string stage) => stage switch
+    {
+        FeaturesStage => 0,
+        InferenceStage => 1,
+        _ => throw new ArgumentException($"'{stage}' is not a compute stage; use {FeaturesStage} or {InferenceStage}.", nameof(stage)),
+    };
 
     /// <summary>Records <paramref name="duration"/> of <paramref name="stage"/> measured by the caller (work summed over a unit).</summary>
     internal static void RecordStage(string stage, TimeSpan duration) =>
@@ -192,11 +242,25 @@ public static class PipelineTelemetry
     };
 }
 
+/// <summary>CPU time of the calling threads in the compute stages.</summary>
+/// <param name="Features">Log-mel (managed or ONNX) and the other built-in features.</param>
+/// <param name="Inference">ONNX Runtime runs: Silero VAD batches and model steps, shadow candidates included.</param>
+public readonly record struct ComputeStageCpu(TimeSpan Features, TimeSpan Inference)
+{
+    /// <summary>Both stages together.</summary>
+    public TimeSpan Total => Features + Inference;
+
+    /// <summary>What was spent between <paramref name="start"/> and <paramref name="end"/>.</summary>
+    public static ComputeStageCpu operator -(ComputeStageCpu end, ComputeStageCpu start) =>
+        new(end.Features - start.Features, end.Inference - start.Inference);
+}
+
 /// <summary>
 /// One timed stage: its span (null when nobody samples it) and its start. Dispose records the duration while the span is
-/// still current, then ends the span.
+/// still current, then ends the span; a compute stage (<paramref name="computeIndex"/> ≥ 0) also adds the calling
+/// thread's CPU time since <paramref name="cpuStarted"/>.
 /// </summary>
-internal readonly struct StageTimer(string stage, Activity? activity, long started) : IDisposable
+internal readonly struct StageTimer(string stage, Activity? activity, long started, int computeIndex, long cpuStarted) : IDisposable
 {
     /// <summary>The stage's span, or null.</summary>
     public Activity? Activity { get; } = activity;
@@ -207,6 +271,11 @@ internal readonly struct StageTimer(string stage, Activity? activity, long start
     /// <inheritdoc />
     public void Dispose()
     {
+        if (computeIndex >= 0 && cpuStarted >= 0)
+        {
+            PipelineTelemetry.AddComputeCpu(computeIndex, ThreadCpuTime.Nanoseconds() - cpuStarted);
+        }
+
         PipelineTelemetry.RecordStage(stage, Stopwatch.GetElapsedTime(started));
         Activity?.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using OrleansIngest.Processing.Diagnostics;
 
 namespace OrleansIngest.Processing.Features;
 
@@ -181,7 +182,11 @@ public sealed class OnnxLogMelBatcher : IAsyncDisposable
         {
             try
             {
-                LogMel.ComputeBatch(_segments, _destinations);
+                using (PipelineTelemetry.StartComputeStage(PipelineTelemetry.FeaturesStage))
+                {
+                    LogMel.ComputeBatch(_segments, _destinations);
+                }
+
                 foreach (var done in _batch)
                 {
                     done.Completion.TrySetResult();

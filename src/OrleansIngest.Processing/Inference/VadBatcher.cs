@@ -214,7 +214,7 @@ public sealed class VadBatcher : IAsyncDisposable
         }
 
         var stateLength = SileroVad.StateLayers * layerStride;
-        using var inference = PipelineTelemetry.StartStage(PipelineTelemetry.InferenceStage);
+        using var inference = PipelineTelemetry.StartComputeStage(PipelineTelemetry.InferenceStage);
         if (inference.Activity is { IsAllDataRequested: true } span)
         {
             span.SetTag(PipelineTelemetry.BatchSizeAttribute, batchSize);

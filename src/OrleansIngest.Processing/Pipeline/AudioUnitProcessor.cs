@@ -109,7 +109,7 @@ public sealed class AudioUnitProcessor(
                 var logMelDone = Task.CompletedTask;
                 if (onnxLogMel is null)
                 {
-                    using (PipelineTelemetry.StartStage(PipelineTelemetry.FeaturesStage))
+                    using (PipelineTelemetry.StartComputeStage(PipelineTelemetry.FeaturesStage))
                     {
                         _logMel.Compute(segment.Span, logMel);
                     }

@@ -76,7 +76,7 @@ public sealed class ModelStepRunner
             return results;
         }
 
-        using var stage = PipelineTelemetry.StartStage(PipelineTelemetry.InferenceStage);
+        using var stage = PipelineTelemetry.StartComputeStage(PipelineTelemetry.InferenceStage);
         foreach (var step in _steps)
         {
             var name = step.Definition.Name;
