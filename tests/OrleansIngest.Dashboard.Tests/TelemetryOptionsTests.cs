@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
 using OrleansIngest.Silo.Telemetry;
 
 namespace OrleansIngest.Dashboard.Tests;
@@ -12,6 +15,30 @@ public sealed class TelemetryOptionsTests
 
         Assert.False(options.OtlpEnabled);
         Assert.True(new TelemetryOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("false", null, false)]
+    [InlineData("false", "http://127.0.0.1:4317", true)]
+    public void AddOrleansIngestTelemetry_AggregatesMetricsOnlyForAnExporter(string? prometheus, string? otlp, bool expected)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (prometheus is not null)
+        {
+            settings[$"{TelemetryOptions.SectionName}:PrometheusEnabled"] = prometheus;
+        }
+
+        if (otlp is not null)
+        {
+            settings[$"{TelemetryOptions.SectionName}:OtlpEndpoint"] = otlp;
+        }
+
+        var services = new ServiceCollection();
+        services.AddOrleansIngestTelemetry(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(expected, provider.GetService<MeterProvider>() is not null);
     }
 
     [Theory]

@@ -48,6 +48,14 @@ internal static class EmbeddedCluster
             builder.Configuration[orleansDashboardKey] = "false";
         }
 
+        const string prometheusKey = "OrleansIngest:Telemetry:PrometheusEnabled";
+        if (dashboard is null && builder.Configuration[prometheusKey] is null)
+        {
+            // Nor can anything scrape /metrics: without it (and without OTLP) no metric is aggregated at all, which
+            // saves the pipeline's per-batch histogram updates (OpenTelemetry's tag lookups, ~1% of a job's CPU).
+            builder.Configuration[prometheusKey] = "false";
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());

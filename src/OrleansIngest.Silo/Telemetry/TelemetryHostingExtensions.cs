@@ -67,20 +67,24 @@ public static class TelemetryHostingExtensions
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName, serviceInstanceId: Environment.MachineName));
-        telemetry.WithMetrics(metrics =>
+        if (options.PrometheusEnabled || options.OtlpEnabled)
         {
-            metrics.AddMeter(PipelineTelemetry.Name, EventWebhookMetrics.MeterName, OrleansMeterName)
-                .AddRuntimeInstrumentation();
-            if (options.PrometheusEnabled)
+            // With no exporter nobody would read the aggregates, so the instruments are left without a listener.
+            telemetry.WithMetrics(metrics =>
             {
-                metrics.AddPrometheusExporter();
-            }
+                metrics.AddMeter(PipelineTelemetry.Name, EventWebhookMetrics.MeterName, OrleansMeterName)
+                    .AddRuntimeInstrumentation();
+                if (options.PrometheusEnabled)
+                {
+                    metrics.AddPrometheusExporter();
+                }
 
-            if (options.OtlpEnabled)
-            {
-                metrics.AddOtlpExporter(otlp => ConfigureOtlp(otlp, options, "/v1/metrics"));
-            }
-        });
+                if (options.OtlpEnabled)
+                {
+                    metrics.AddOtlpExporter(otlp => ConfigureOtlp(otlp, options, "/v1/metrics"));
+                }
+            });
+        }
         if (options.OtlpEnabled)
         {
             // Logs go out only for the audit category (and warnings and errors of any), so OTLP carries the audit
