@@ -26,7 +26,7 @@ internal static class IngestCommand
         var source = new Option<string>("--source") { Description = "Source folder, file:// URI or blob container URL (with prefix).", Required = true };
         var output = new Option<string>("--output") { Description = "Output folder or blob container URL; each table is a folder below it.", Required = true };
         var pipeline = new Option<FileInfo?>("--pipeline") { Description = "Pipeline definition (JSON or YAML); default: audio (WAV, FLAC, MP3, Ogg, M4A) → audio_segments, sensor CSV/JSON Lines (also .gz) → sensor_windows." };
-        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core, at least 8 to feed the VAD batch, growing to 16 while it runs under half full; a set value stays fixed)." };
+        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core, at least enough to fill a VAD batch: 8)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show the silo's informational logs." };
         var provider = new Option<string?>("--execution-provider")
         {

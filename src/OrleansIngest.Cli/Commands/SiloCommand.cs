@@ -26,7 +26,7 @@ internal static class SiloCommand
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
         var advertised = new Option<string?>("--advertised-ip") { Description = "Address other silos reach this one at (default: the host's first IPv4 address)." };
         var name = new Option<string?>("--name") { Description = "Silo name (recorded as the writer of its commits)." };
-        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core, at least 8 to feed the VAD batch, growing to 16 while it runs under half full; a set value stays fixed)." };
+        var lanes = new Option<int>("--lanes") { Description = "Units processed at once (default: one per core, at least enough to fill a VAD batch: 8)." };
         var httpPort = new Option<int>("--http-port")
         {
             Description = "HTTP port of the Event Grid webhook (/api/events/eventgrid, served when OrleansIngest:Events:Webhook has credentials) and /healthz; 0: no HTTP.",

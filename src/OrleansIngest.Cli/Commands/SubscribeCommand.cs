@@ -34,7 +34,7 @@ internal static class SubscribeCommand
             CustomParser = result => Durations.Parse(result),
         };
         var jobId = new Option<string?>("--job-id") { Description = "Job id (default: generated). Subscribing the same id and definition again is a no-op." };
-        var lanes = new Option<int>("--lanes") { Description = "Embedded mode: units processed at once (default: one per core, at least 8 to feed the VAD batch, growing to 16 while it runs under half full; a set value stays fixed)." };
+        var lanes = new Option<int>("--lanes") { Description = "Embedded mode: units processed at once (default: one per core, at least enough to fill a VAD batch: 8)." };
         var command = new Command(
             "subscribe",
             "Start a continuous job: new blob versions under the source are ingested as they arrive. With a cluster it prints the job id; "
