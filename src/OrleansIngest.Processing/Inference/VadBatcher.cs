@@ -33,7 +33,6 @@ public sealed class VadBatcher : IAsyncDisposable
     private readonly Task _loop;
     private readonly string _provider;
     private int _disposed;
-    private int _activeStreams;
     private Exception? _loopFailure;
 
     /// <summary>Starts the batching loop over <paramref name="model"/>.</summary>
@@ -71,9 +70,6 @@ public sealed class VadBatcher : IAsyncDisposable
 
     /// <summary>Settings in effect.</summary>
     public VadBatcherSettings Settings => _settings;
-
-    /// <summary>Streams in the batch now plus those waiting to join it: how full the next model calls can be.</summary>
-    public int Streams => Volatile.Read(ref _activeStreams) + _pending.Reader.Count;
 
     /// <summary>
     /// Analyses one stream (e.g. one 30 s segment) together with whatever else is active.
@@ -192,15 +188,12 @@ public sealed class VadBatcher : IAsyncDisposable
                 _active.Add(stream);
             }
         }
-
-        Volatile.Write(ref _activeStreams, _active.Count);
     }
 
     private void Step()
     {
         _active.RemoveAll(static s => s.IsFinished);
         var batchSize = _active.Count;
-        Volatile.Write(ref _activeStreams, batchSize);
         if (batchSize == 0)
         {
             return;

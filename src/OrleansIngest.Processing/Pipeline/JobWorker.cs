@@ -15,15 +15,7 @@ namespace OrleansIngest.Processing.Pipeline;
 /// <summary>Worker settings of one silo.</summary>
 /// <param name="Lanes">Units processed at once (one per core by default).</param>
 /// <param name="MaxSegmentsInFlight">Audio segments of one unit awaiting VAD at once; feeds the VAD batch.</param>
-/// <param name="MaxLanes">
-/// Lanes the job may grow to while the VAD batch runs below half its <see cref="VadBatcherSettings.MaxBatch"/> and units
-/// are still pending (<see cref="JobWorker.RunAsync"/>); at or below <paramref name="Lanes"/> the lanes stay fixed.
-/// </param>
-public sealed record JobWorkerSettings(int Lanes, int MaxSegmentsInFlight = 8, int MaxLanes = 0)
-{
-    /// <summary>How often a job checks whether another lane would fill the VAD batch.</summary>
-    public static readonly TimeSpan LaneGrowthInterval = TimeSpan.FromMilliseconds(100);
-}
+public sealed record JobWorkerSettings(int Lanes, int MaxSegmentsInFlight = 8);
 
 /// <summary>
 /// Processes a job's units on this silo until no unit is pending: each lane leases a unit, appends its rows to
@@ -49,7 +41,6 @@ public sealed class JobWorker
     private readonly Func<IKeyEncryptionKey>? _keyEncryptionKey;
     private VadShadow? _shadow;
     private SourceMap? _sourceMap;
-    private volatile bool _outOfWork;
 
     /// <summary>
     /// Creates a worker for one job on this silo; <paramref name="models"/> are the pipeline's loaded model steps and
@@ -128,38 +119,8 @@ public sealed class JobWorker
         var baselinePath = string.IsNullOrEmpty(_context.Pipeline.Audio.VadModelPath) ? SileroVadModel.DefaultModelPath : _context.Pipeline.Audio.VadModelPath;
         await using var shadow = VadShadow.Create(_context.Pipeline, baselinePath, _timeProvider);
         _shadow = shadow;
-        var lanes = Enumerable.Range(0, Math.Max(1, _settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken)).ToList();
-        await GrowLanesAsync(lanes, cancellationToken);
+        var lanes = Enumerable.Range(0, Math.Max(1, _settings.Lanes)).Select(i => new Lane(this, i).RunAsync(cancellationToken));
         await Task.WhenAll(lanes);
-    }
-
-    /// <summary>Lanes started so far (grows up to <see cref="JobWorkerSettings.MaxLanes"/>).</summary>
-    public int LanesStarted { get; private set; }
-
-    // A lane holds a unit's segments in flight, and a short file has only one or two: with a lane per core, or per eight
-    // segments of the VAD batch, one-minute files kept it at about 16 streams, where ONNX Runtime spends ~10% more per
-    // stream than at 32 or more (README, Benchmarks). So while the silo's batch (all its jobs) runs below half its
-    // maximum and this job still has units, another lane starts; a long file's eight segments fill it without that,
-    // and a lane that finds no unit stops the growth. Each lane costs its segments and its open files' row groups.
-    private async Task GrowLanesAsync(List<Task> lanes, CancellationToken cancellationToken)
-    {
-        LanesStarted = lanes.Count;
-        var target = Math.Max(1, _vad.Settings.MaxBatch / 2);
-        while (lanes.Count < _settings.MaxLanes && !_outOfWork && !cancellationToken.IsCancellationRequested)
-        {
-            var all = Task.WhenAll(lanes);
-            var tick = Task.Delay(JobWorkerSettings.LaneGrowthInterval, _timeProvider, CancellationToken.None);
-            if (await Task.WhenAny(all, tick) == all)
-            {
-                return;
-            }
-
-            if (!_outOfWork && _vad.Streams < target)
-            {
-                lanes.Add(new Lane(this, lanes.Count).RunAsync(cancellationToken));
-                LanesStarted = lanes.Count;
-            }
-        }
     }
 
     private ParquetOutputSettings OutputSettings =>
@@ -187,7 +148,6 @@ public sealed class JobWorker
                     var leases = await worker._coordinator.LeaseAsync(1, cancellationToken);
                     if (leases.Count == 0)
                     {
-                        worker._outOfWork = true;
                         break;
                     }
 

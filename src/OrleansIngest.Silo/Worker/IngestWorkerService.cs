@@ -154,7 +154,7 @@ public sealed class IngestWorkerService(
         var coordinator = new GrainJobCoordinator(grains, jobId, work, writer, activity);
         var worker = new JobWorker(
             coordinator, storage, vad, $"silero_vad={vadModel.ModelVersion}", timeProvider,
-            new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight, settings.EffectiveMaxLanes(lanes)), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher,
+            new JobWorkerSettings(lanes, settings.MaxSegmentsInFlight), work.Spec.SourceRoot, work.Spec.OutputRoot, context, decoderOptions, steps, logMel.Batcher,
             ModelStepShadow.Create(pipeline, steps, candidates.All, timeProvider),
             sourceKey is null ? null : () => sourceKey.Value,
             dataKey is null ? null : () => dataKey.Value);

@@ -23,14 +23,6 @@ public sealed class WorkerOptions
     [Range(0, 1024)]
     public int Lanes { get; set; }
 
-    /// <summary>
-    /// Lanes a job may grow to while the VAD batch runs below half its maximum and units are pending (short files hold
-    /// one or two segments per lane); 0 means twice the effective lanes when <see cref="Lanes"/> is 0, and exactly
-    /// <see cref="Lanes"/> (no growth) when it is set.
-    /// </summary>
-    [Range(0, 4096)]
-    public int MaxLanes { get; set; }
-
     /// <summary>Audio segments of one unit awaiting VAD at once (feeds cross-unit VAD batches).</summary>
     [Range(1, 256)]
     public int MaxSegmentsInFlight { get; set; } = 8;
@@ -102,18 +94,6 @@ public sealed class WorkerOptions
         }
 
         return string.Equals(actualProvider, SileroVadModel.CudaProvider, StringComparison.OrdinalIgnoreCase) ? CudaVadMaxBatch : CpuVadMaxBatch;
-    }
-
-    /// <summary>The most lanes a job may grow to from <paramref name="effectiveLanes"/> (<see cref="MaxLanes"/>).</summary>
-    public int EffectiveMaxLanes(int effectiveLanes)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(effectiveLanes, 1);
-        if (MaxLanes > 0)
-        {
-            return Math.Max(MaxLanes, effectiveLanes);
-        }
-
-        return Lanes > 0 ? effectiveLanes : 2 * effectiveLanes;
     }
 
     /// <summary>The number of lanes this silo runs for a VAD batch of <paramref name="vadMaxBatch"/> on <paramref name="capacity"/>.</summary>

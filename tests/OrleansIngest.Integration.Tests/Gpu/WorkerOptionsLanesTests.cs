@@ -35,19 +35,6 @@ public sealed class WorkerOptionsLanesTests
         Assert.Equal(128, lanes);
     }
 
-    [Theory]
-    [Trait("Category", "Unit")]
-    [InlineData(0, 0, 8, 16)]
-    [InlineData(4, 0, 4, 4)]
-    [InlineData(0, 24, 8, 24)]
-    [InlineData(0, 3, 8, 8)]
-    public void MaxLanes_DoubleDefaultLanes_AndKeepConfiguredOnesFixed(int lanes, int maxLanes, int effective, int expected)
-    {
-        var options = new WorkerOptions { Lanes = lanes, MaxLanes = maxLanes };
-
-        Assert.Equal(expected, options.EffectiveMaxLanes(effective));
-    }
-
     [Fact]
     [Trait("Category", "Unit")]
     public void ConfiguredLanes_AreTakenAsGiven()
