@@ -68,13 +68,22 @@ internal static class Stages
         if (Selected("vad"))
         {
             var vadModelPath = Arg(args, "--vad-model");
-            using var model = new SileroVadModel(vadModelPath is null
+            var vadSettings = vadModelPath is null
                 ? new OnnxModelSettings(SileroVadModel.DefaultModelPath, SileroVadModel.PinnedSha256)
-                : new OnnxModelSettings(vadModelPath));
+                : new OnnxModelSettings(vadModelPath);
+            using var model = new SileroVadModel(vadSettings);
             var batches = (Arg(args, "--vad-batches") ?? "1,32,64").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
             foreach (var result in VadStage.Run(model, speech, batches, minSeconds))
             {
                 Emit(result);
+            }
+
+            using (var whole = new SileroVadModel(vadSettings with { FftFrontEnd = false }))
+            {
+                foreach (var result in VadStage.Run(whole, speech, [32], minSeconds, stage: "vad.graph"))
+                {
+                    Emit(result);
+                }
             }
 
             Emit(await VadStage.RunBatcherAsync(model, speech, streams: 32, maxBatch: 64, minSeconds));

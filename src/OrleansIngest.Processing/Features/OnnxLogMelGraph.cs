@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OrleansIngest.Processing.Onnx;
 
 namespace OrleansIngest.Processing.Features;
 
@@ -47,7 +48,7 @@ public static class OnnxLogMelGraph
     /// <summary>The serialized ONNX <c>ModelProto</c>.</summary>
     public static byte[] Build()
     {
-        var model = new OnnxLogMelProtoWriter()
+        var model = new OnnxProtoWriter()
             .Int64(1, IrVersion)
             .String(2, "OrleansIngest")
             .String(3, GraphVersion)
@@ -96,7 +97,7 @@ public static class OnnxLogMelGraph
         return stacked;
     }
 
-    private static void WriteGraph(OnnxLogMelProtoWriter graph)
+    private static void WriteGraph(OnnxProtoWriter graph)
     {
         Node(graph, "Conv", [InputName, "fourier_basis"], "spectrum", conv => Ints(conv, "strides", WhisperLogMel.HopLength));
         Node(graph, "Mul", ["spectrum", "spectrum"], "squared");
@@ -126,7 +127,7 @@ public static class OnnxLogMelGraph
         Value(graph, 12, OutputName, "batch", (long)WhisperLogMel.MelBands, "frames");
     }
 
-    private static void Node(OnnxLogMelProtoWriter graph, string op, string[] inputs, string output, Action<OnnxLogMelProtoWriter>? attributes = null) =>
+    private static void Node(OnnxProtoWriter graph, string op, string[] inputs, string output, Action<OnnxProtoWriter>? attributes = null) =>
         graph.Message(1, node =>
         {
             foreach (var input in inputs)
@@ -138,7 +139,7 @@ public static class OnnxLogMelGraph
             attributes?.Invoke(node);
         });
 
-    private static void Ints(OnnxLogMelProtoWriter node, string name, params long[] values) =>
+    private static void Ints(OnnxProtoWriter node, string name, params long[] values) =>
         node.Message(5, attribute =>
         {
             attribute.String(1, name);
@@ -150,7 +151,7 @@ public static class OnnxLogMelGraph
             attribute.Int64(20, IntsAttribute);
         });
 
-    private static void Initializer(OnnxLogMelProtoWriter graph, string name, long[] dims, float[] values) =>
+    private static void Initializer(OnnxProtoWriter graph, string name, long[] dims, float[] values) =>
         graph.Message(5, tensor =>
         {
             foreach (var dim in dims)
@@ -164,7 +165,7 @@ public static class OnnxLogMelGraph
         });
 
     // dims: a string is a symbolic dimension (dim_param), a long a fixed one (dim_value).
-    private static void Value(OnnxLogMelProtoWriter graph, int field, string name, params object[] dims) =>
+    private static void Value(OnnxProtoWriter graph, int field, string name, params object[] dims) =>
         graph.Message(field, value => value
             .String(1, name)
             .Message(2, type => type.Message(1, tensor => tensor

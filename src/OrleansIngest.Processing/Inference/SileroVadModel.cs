@@ -27,14 +27,20 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
 
     private static readonly string[] InputNamesWithSampleRate = [InputName, StateName, SampleRateName];
     private static readonly string[] InputNamesWithoutSampleRate = [InputName, StateName];
+    private static readonly string[] InputNamesWithMagnitude = [SileroStftSplitModel.MagnitudeInput, StateName];
     private static readonly string[] OutputNames = [OutputName, NextStateName];
 
+    /// <summary>Largest difference in probability or state the split graph may show against the whole one on the probe.</summary>
+    private const float FrontEndTolerance = 1e-4f;
+
     private readonly InferenceSession _session;
+    private readonly SileroStftFrontEnd? _frontEnd;
     private readonly RunOptions _runOptions = new();
     private readonly OrtValue? _sampleRateValue;
     private readonly string[] _inputNames;
     private readonly ConcurrentDictionary<int, BatchShapes> _shapes = new();
     private volatile bool _disposed;
+    private bool _sessionReleased;
 
     /// <summary>Loads the model, verifying its SHA-256 when <see cref="OnnxModelSettings.Sha256"/> is set.</summary>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
@@ -79,10 +85,25 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
             HasSampleRateInput = ValidateMetadata(_session, settings.Path);
             _inputNames = HasSampleRateInput ? InputNamesWithSampleRate : InputNamesWithoutSampleRate;
             _sampleRateValue = HasSampleRateInput ? OrtValue.CreateTensorValueFromMemory(new long[] { SileroVad.SampleRate }, []) : null;
+            if (settings.FftFrontEnd && ActualProvider == CpuProvider)
+            {
+                var (splitSession, frontEnd, reason) = TryFftFrontEnd(modelBytes, settings.IntraOpThreads, configureSession);
+                FrontEndFallbackReason = reason;
+                if (splitSession is not null)
+                {
+                    _session.Dispose();
+                    (_session, _frontEnd, _inputNames) = (splitSession, frontEnd, InputNamesWithMagnitude);
+                }
+            }
+            else
+            {
+                FrontEndFallbackReason = settings.FftFrontEnd ? $"the session runs on {ActualProvider}, where the graph's own STFT is kept" : "turned off in the settings";
+            }
         }
         catch
         {
             _session.Dispose();
+            _sampleRateValue?.Dispose();
             _runOptions.Dispose();
             throw;
         }
@@ -111,6 +132,15 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
 
     /// <summary>Why CUDA was not used although requested or tried; <see langword="null"/> when no fallback happened.</summary>
     public string? ProviderFallbackReason { get; }
+
+    /// <summary>
+    /// Where the STFT is computed: <c>fft</c> (on the host, <see cref="SileroStftFrontEnd"/>, with the rest of the
+    /// graph on ONNX Runtime) or <c>graph</c> (the whole model on ONNX Runtime).
+    /// </summary>
+    public string FrontEnd => _frontEnd is null ? "graph" : "fft";
+
+    /// <summary>Why the STFT stays in the graph; <see langword="null"/> when the host computes it.</summary>
+    public string? FrontEndFallbackReason { get; }
 
     /// <summary>
     /// Whether the model declares the <c>sr</c> input. Exports fixed to 16 kHz (the npm package's half-precision
@@ -157,7 +187,7 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
     /// <param name="nextState">Receives [2, batchSize, 128]; must not overlap <paramref name="state"/>.</param>
     /// <param name="probabilities">Speech probability per row (length ≥ batchSize).</param>
     /// <param name="batchSize">Number of rows.</param>
-    public unsafe void Run(
+    public void Run(
         ReadOnlySpan<float> input,
         ReadOnlySpan<float> state,
         Span<float> nextState,
@@ -191,27 +221,59 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         }
 
         var shapes = _shapes.GetOrAdd(batchSize, static b => new BatchShapes(b));
-        var memoryInfo = OrtMemoryInfo.DefaultInstance;
-        fixed (float* inputPointer = input)
-        fixed (float* statePointer = state)
-        fixed (float* nextStatePointer = nextState)
-        fixed (float* probabilitiesPointer = probabilities)
+        if (_frontEnd is { } frontEnd)
         {
-            using var inputValue = OrtValue.CreateTensorValueWithData(
-                memoryInfo, TensorElementType.Float, shapes.Input, (nint)inputPointer, (long)input.Length * sizeof(float));
-            using var stateValue = OrtValue.CreateTensorValueWithData(
-                memoryInfo, TensorElementType.Float, shapes.State, (nint)statePointer, (long)stateLength * sizeof(float));
-            using var outputValue = OrtValue.CreateTensorValueWithData(
-                memoryInfo, TensorElementType.Float, shapes.Output, (nint)probabilitiesPointer, (long)batchSize * sizeof(float));
-            using var nextStateValue = OrtValue.CreateTensorValueWithData(
-                memoryInfo, TensorElementType.Float, shapes.State, (nint)nextStatePointer, (long)stateLength * sizeof(float));
-            _session.Run(
-                _runOptions,
-                _inputNames,
-                _sampleRateValue is null ? new[] { inputValue, stateValue } : new[] { inputValue, stateValue, _sampleRateValue },
-                OutputNames,
-                new[] { outputValue, nextStateValue });
+            // The graph starts at the STFT magnitude, which the host computes into pooled scratch.
+            var magnitudeLength = frontEnd.MagnitudeLength(batchSize);
+            var magnitude = ArrayPool<float>.Shared.Rent(magnitudeLength);
+            try
+            {
+                frontEnd.Compute(input, magnitude.AsSpan(0, magnitudeLength), batchSize);
+                RunSession(magnitude.AsSpan(0, magnitudeLength), shapes.Magnitude(frontEnd), state, nextState, probabilities, shapes);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(magnitude);
+            }
+
+            return;
         }
+
+        RunSession(input, shapes.Input, state, nextState, probabilities, shapes);
+    }
+
+    /// <summary>
+    /// Runs the split graph on three probe streams next to the whole one and compares probabilities and state after
+    /// every step; returns what differed beyond <see cref="FrontEndTolerance"/>, or <see langword="null"/>.
+    /// </summary>
+    internal static string? CompareWithWholeGraph(SileroVadModel whole, SileroVadModel split)
+    {
+        const int streams = 3, steps = 12;
+        var audio = ProbeAudio(streams, (steps * SileroVad.ChunkSamples) + SileroVad.ContextSamples);
+        var input = new float[streams * SileroVad.InputSamples];
+        var states = (Whole: new float[streams * SileroVad.StateSizePerStream], Split: new float[streams * SileroVad.StateSizePerStream]);
+        var next = (Whole: new float[states.Whole.Length], Split: new float[states.Split.Length]);
+        var probabilities = (Whole: new float[streams], Split: new float[streams]);
+        for (var step = 0; step < steps; step++)
+        {
+            for (var s = 0; s < streams; s++)
+            {
+                audio[s].AsSpan(step * SileroVad.ChunkSamples, SileroVad.InputSamples).CopyTo(input.AsSpan(s * SileroVad.InputSamples));
+            }
+
+            whole.Run(input, states.Whole, next.Whole, probabilities.Whole, streams);
+            split.Run(input, states.Split, next.Split, probabilities.Split, streams);
+            var probabilityError = MaxDifference(probabilities.Whole, probabilities.Split);
+            var stateError = MaxDifference(next.Whole, next.Split);
+            if (probabilityError > FrontEndTolerance || stateError > FrontEndTolerance || float.IsNaN(probabilityError + stateError))
+            {
+                return $"the host STFT differs from the graph's at step {step}: probability by {probabilityError:G3}, state by {stateError:G3} (tolerance {FrontEndTolerance:G1})";
+            }
+
+            (states, next) = (next, states);
+        }
+
+        return null;
     }
 
     /// <summary>Releases the session. Callers must have finished their runs.</summary>
@@ -223,9 +285,126 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         }
 
         _disposed = true;
-        _session.Dispose();
+        if (!_sessionReleased)
+        {
+            _session.Dispose();
+        }
+
         _sampleRateValue?.Dispose();
         _runOptions.Dispose();
+    }
+
+    /// <summary>
+    /// Splits the graph, loads the split and checks it against this model's whole graph; the session and front end
+    /// when it agrees, otherwise why not.
+    /// </summary>
+    private (InferenceSession? Session, SileroStftFrontEnd? FrontEnd, string? Reason) TryFftFrontEnd(
+        byte[] modelBytes, int intraOpThreads, Action<SessionOptions>? configureSession)
+    {
+        SileroStftSplitModel split;
+        try
+        {
+            split = SileroStftSplit.Split(modelBytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, null, $"the graph's STFT could not be split off: {ex.Message}");
+        }
+
+        InferenceSession session;
+        try
+        {
+            session = OnnxSessionFactory.Create(split.Model, CpuProvider, intraOpThreads, configureSession).Session;
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            return (null, null, $"ONNX Runtime refused the graph without its STFT: {ex.Message}");
+        }
+
+        var frontEnd = new SileroStftFrontEnd(split);
+        using var candidate = new SileroVadModel(this, session, frontEnd);
+        var mismatch = CompareWithWholeGraph(this, candidate);
+        if (mismatch is null)
+        {
+            candidate.ReleaseSession();
+            return (session, frontEnd, null);
+        }
+
+        return (null, null, mismatch);
+    }
+
+    /// <summary>A model sharing <paramref name="whole"/>'s identity that runs <paramref name="session"/> from the host's STFT.</summary>
+    internal SileroVadModel(SileroVadModel whole, InferenceSession session, SileroStftFrontEnd frontEnd)
+    {
+        (Path, Sha256, ModelVersion, RequestedProvider, ActualProvider) = (whole.Path, whole.Sha256, whole.ModelVersion, whole.RequestedProvider, whole.ActualProvider);
+        (_session, _frontEnd, _inputNames) = (session, frontEnd, InputNamesWithMagnitude);
+    }
+
+    /// <summary>Hands the session over to another owner: disposing this model then leaves it open.</summary>
+    private void ReleaseSession() => _sessionReleased = true;
+
+    /// <summary>Binds the caller's buffers without copies and runs the session; <paramref name="first"/> is the graph's first input.</summary>
+    private unsafe void RunSession(
+        ReadOnlySpan<float> first,
+        long[] firstShape,
+        ReadOnlySpan<float> state,
+        Span<float> nextState,
+        Span<float> probabilities,
+        BatchShapes shapes)
+    {
+        var memoryInfo = OrtMemoryInfo.DefaultInstance;
+        fixed (float* firstPointer = first)
+        fixed (float* statePointer = state)
+        fixed (float* nextStatePointer = nextState)
+        fixed (float* probabilitiesPointer = probabilities)
+        {
+            using var firstValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, firstShape, (nint)firstPointer, (long)first.Length * sizeof(float));
+            using var stateValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.State, (nint)statePointer, (long)state.Length * sizeof(float));
+            using var outputValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.Output, (nint)probabilitiesPointer, shapes.Output[0] * sizeof(float));
+            using var nextStateValue = OrtValue.CreateTensorValueWithData(
+                memoryInfo, TensorElementType.Float, shapes.State, (nint)nextStatePointer, (long)nextState.Length * sizeof(float));
+            _session.Run(
+                _runOptions,
+                _inputNames,
+                _inputNames.Length == 2 ? new[] { firstValue, stateValue } : new[] { firstValue, stateValue, _sampleRateValue! },
+                OutputNames,
+                new[] { outputValue, nextStateValue });
+        }
+    }
+
+    /// <summary>Deterministic probe streams: a tone per stream under a slow envelope, plus noise.</summary>
+    private static float[][] ProbeAudio(int streams, int length)
+    {
+        var audio = new float[streams][];
+        var noise = 12345u;
+        for (var s = 0; s < streams; s++)
+        {
+            audio[s] = new float[length];
+            var frequency = 150.0 + (290.0 * s);
+            for (var t = 0; t < length; t++)
+            {
+                noise = (noise * 1664525u) + 1013904223u;
+                var envelope = 0.5 + (0.5 * Math.Sin(2 * Math.PI * 3.0 * t / SileroVad.SampleRate));
+                var tone = Math.Sin(2 * Math.PI * frequency * t / SileroVad.SampleRate) + (0.3 * Math.Sin(2 * Math.PI * 2.7 * frequency * t / SileroVad.SampleRate));
+                audio[s][t] = (float)((0.4 * envelope * tone) + (0.02 * ((noise >> 8) / (double)(1 << 24) - 0.5)));
+            }
+        }
+
+        return audio;
+    }
+
+    private static float MaxDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var worst = 0f;
+        for (var i = 0; i < a.Length; i++)
+        {
+            worst = MathF.Max(worst, MathF.Abs(a[i] - b[i]));
+        }
+
+        return worst;
     }
 
     private static int StateLength(int batchSize) => SileroVad.StateLayers * batchSize * SileroVad.StateWidth;
@@ -292,5 +471,9 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         public long[] State { get; } = [SileroVad.StateLayers, batchSize, SileroVad.StateWidth];
 
         public long[] Output { get; } = [batchSize, 1];
+
+        private long[]? _magnitude;
+
+        public long[] Magnitude(SileroStftFrontEnd frontEnd) => _magnitude ??= [batchSize, frontEnd.Bins, frontEnd.Frames];
     }
 }

@@ -79,12 +79,22 @@ public static class OrleansIngestHostingExtensions
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var path = string.IsNullOrEmpty(worker.VadModelPath) ? SileroVadModel.DefaultModelPath : worker.VadModelPath;
-            var model = new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads));
+            var model = new SileroVadModel(new OnnxModelSettings(path, string.IsNullOrEmpty(worker.VadModelSha256) ? null : worker.VadModelSha256, worker.ExecutionProvider, worker.VadIntraOpThreads)
+            {
+                FftFrontEnd = worker.VadFftFrontEnd,
+            });
             ModelTelemetry.RecordSession("silero_vad", model.ModelVersion, model.RequestedProvider, model.ActualProvider);
+            var logger = sp.GetRequiredService<ILogger<SileroVadModel>>();
             if (model.ProviderFallbackReason is { } reason)
             {
-                ModelLog.ProviderFallback(sp.GetRequiredService<ILogger<SileroVadModel>>(), "silero_vad", model.RequestedProvider, reason);
+                ModelLog.ProviderFallback(logger, "silero_vad", model.RequestedProvider, reason);
             }
+
+            ModelLog.VadFrontEnd(
+                logger,
+                "silero_vad",
+                model.FrontEnd == "fft" ? "by a host FFT (the rest of the graph on ONNX Runtime)" : "in its graph",
+                model.FrontEndFallbackReason is { } kept ? $": {kept}" : string.Empty);
 
             return model;
         });

@@ -66,4 +66,7 @@ internal static partial class ModelLog
 
     [LoggerMessage(3063, LogLevel.Warning, "Could not write the model registry entry of {Model} under {Output}; retrying with the next job")]
     public static partial void RegistryFailed(ILogger logger, string model, string output, Exception exception);
+
+    [LoggerMessage(3064, LogLevel.Information, "Model {Model} computes its STFT {FrontEnd}{Reason}")]
+    public static partial void VadFrontEnd(ILogger logger, string model, string frontEnd, string reason);
 }

@@ -40,6 +40,13 @@ public sealed class WorkerOptions
     [Range(0, 4096)]
     public int VadMaxBatch { get; set; }
 
+    /// <summary>
+    /// On a CPU session, compute Silero VAD's STFT with an FFT on the host and run the graph from its magnitude on
+    /// (checked against the whole graph at load, which runs instead when they differ); <see langword="false"/> runs the
+    /// whole graph.
+    /// </summary>
+    public bool VadFftFrontEnd { get; set; } = true;
+
     /// <summary>Threads ONNX Runtime may use inside one VAD call.</summary>
     [Range(1, 256)]
     public int VadIntraOpThreads { get; set; } = 1;

@@ -42,6 +42,16 @@ public sealed class VadBatchRegistrationTests
         Assert.Equal(200, vad.Settings.MaxBatch);
     }
 
+    [Fact]
+    public async Task SileroVadModel_OnACpuSiloComputesItsStftOnTheHostUnlessTurnedOff()
+    {
+        await using var byDefault = Build([]);
+        await using var turnedOff = Build(new() { ["OrleansIngest:Worker:VadFftFrontEnd"] = "false" });
+
+        Assert.Equal("fft", byDefault.GetRequiredService<SileroVadModel>().FrontEnd);
+        Assert.Equal("graph", turnedOff.GetRequiredService<SileroVadModel>().FrontEnd);
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();

@@ -2,14 +2,14 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace OrleansIngest.Processing.Features;
+namespace OrleansIngest.Processing.Onnx;
 
 /// <summary>
 /// The few protobuf wire-format encodings an ONNX <c>ModelProto</c> needs: varints (wire type 0), 32-bit floats
 /// (wire type 5) and length-delimited strings, bytes and nested messages (wire type 2). Fields are written in the
 /// order they are called; nested messages are encoded into their own writer first so their length is known.
 /// </summary>
-internal sealed class OnnxLogMelProtoWriter
+internal sealed class OnnxProtoWriter
 {
     private const int VarintWireType = 0;
     private const int LengthDelimitedWireType = 2;
@@ -21,7 +21,7 @@ internal sealed class OnnxLogMelProtoWriter
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
 
     /// <summary>Writes an int64/int32/enum field (negative values take ten bytes, as protobuf specifies).</summary>
-    public OnnxLogMelProtoWriter Int64(int field, long value)
+    public OnnxProtoWriter Int64(int field, long value)
     {
         Tag(field, VarintWireType);
         Varint(unchecked((ulong)value));
@@ -29,7 +29,7 @@ internal sealed class OnnxLogMelProtoWriter
     }
 
     /// <summary>Writes a float field.</summary>
-    public OnnxLogMelProtoWriter Float(int field, float value)
+    public OnnxProtoWriter Float(int field, float value)
     {
         Tag(field, Fixed32WireType);
         BinaryPrimitives.WriteSingleLittleEndian(_buffer.GetSpan(4), value);
@@ -38,10 +38,10 @@ internal sealed class OnnxLogMelProtoWriter
     }
 
     /// <summary>Writes a UTF-8 string field.</summary>
-    public OnnxLogMelProtoWriter String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
+    public OnnxProtoWriter String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
 
     /// <summary>Writes a bytes field.</summary>
-    public OnnxLogMelProtoWriter Bytes(int field, ReadOnlySpan<byte> value)
+    public OnnxProtoWriter Bytes(int field, ReadOnlySpan<byte> value)
     {
         Tag(field, LengthDelimitedWireType);
         Varint((ulong)value.Length);
@@ -51,11 +51,19 @@ internal sealed class OnnxLogMelProtoWriter
     }
 
     /// <summary>Writes a nested message field whose body <paramref name="write"/> fills.</summary>
-    public OnnxLogMelProtoWriter Message(int field, Action<OnnxLogMelProtoWriter> write)
+    public OnnxProtoWriter Message(int field, Action<OnnxProtoWriter> write)
     {
-        var nested = new OnnxLogMelProtoWriter();
+        var nested = new OnnxProtoWriter();
         write(nested);
         return Bytes(field, nested.WrittenSpan);
+    }
+
+    /// <summary>Copies <paramref name="field"/> as read, tag included, so fields this code does not model pass through unchanged.</summary>
+    public OnnxProtoWriter Raw(OnnxProtoField field)
+    {
+        field.Encoded.Span.CopyTo(_buffer.GetSpan(field.Encoded.Length));
+        _buffer.Advance(field.Encoded.Length);
+        return this;
     }
 
     /// <summary>Returns a copy of the bytes written.</summary>
