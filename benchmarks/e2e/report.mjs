@@ -57,7 +57,7 @@ if (e2e) {
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
     const range = inJob.length > 1 ? `; ${(sorted[0] * 100).toFixed(1)}–${(sorted[sorted.length - 1] * 100).toFixed(1)}% in ${inJob.length} jobs` : "";
     rows.push(["  of which orchestration, decoding, I/O, Parquet, measured in the job (median)", `${(median * 100).toFixed(1)}%`, "", verdict(median <= 0.15).trim(),
-      `≤ 15% (1 − log-mel and ONNX Runtime CPU / the job's CPU${range})`]);
+      `≤ 15% (1 − log-mel and VAD (batch assembly, host STFT, ONNX Runtime) CPU / the job's CPU${range})`]);
   }
   const stagesOnly = ["decode.wav", "logmel", "vad.pipeline64"].map(ours);
   if (stagesOnly.every(Boolean)) {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OrleansIngest.Processing.Dsp;
 
 namespace OrleansIngest.Processing.Inference;
@@ -65,50 +66,82 @@ internal sealed class SileroStftFrontEnd
         var fft = t_fft is { } cached && cached.Size == FftSize ? cached : t_fft = new BatchedRealFft(FftSize);
         var power = t_power is { } buffer && buffer.Length == fft.Bins ? buffer : t_power = new Vector<float>[fft.Bins];
         var lanes = BatchedRealFft.BatchSize;
-        var half = FftSize / 2;
+        Span<int> outputBase = stackalloc int[lanes];
         var totalFrames = batchSize * Frames;
         for (var first = 0; first < totalFrames; first += lanes)
         {
             var count = Math.Min(lanes, totalFrames - first);
-            var even = fft.EvenSampleLanes;
-            var odd = fft.OddSampleLanes;
             for (var lane = 0; lane < lanes; lane++)
             {
                 if (lane >= count)
                 {
                     // Unused lanes transform zeros, so they hold no stale values that could be denormal or NaN.
-                    for (var m = 0; m < half; m++)
-                    {
-                        even[(m * lanes) + lane] = 0f;
-                        odd[(m * lanes) + lane] = 0f;
-                    }
-
+                    FillLane(fft, lane, [], 0);
                     continue;
                 }
 
-                var frame = first + lane;
-                var row = input.Slice(frame / Frames * SileroVad.InputSamples, SileroVad.InputSamples);
-                var start = frame % Frames * Hop;
-                for (var m = 0; m < half; m++)
-                {
-                    var n = 2 * m;
-                    even[(m * lanes) + lane] = Padded(row, start + n) * _window[n];
-                    odd[(m * lanes) + lane] = Padded(row, start + n + 1) * _window[n + 1];
-                }
+                var (row, frame) = Math.DivRem(first + lane, Frames);
+                FillLane(fft, lane, input.Slice(row * SileroVad.InputSamples, SileroVad.InputSamples), frame * Hop);
+                outputBase[lane] = (row * Bins * Frames) + frame;
             }
 
             fft.ComputePower4(power);
             var halfScale = new Vector<float>(0.5f);
+            ref var output = ref MemoryMarshal.GetReference(magnitude);
             for (var k = 0; k < power.Length; k++)
             {
-                // ComputePower4 gives 4·|X|²; |X| = √(4·|X|²) / 2.
+                // ComputePower4 gives 4·|X|²; |X| = √(4·|X|²) / 2. Bin k of a frame lies k·Frames after its bin 0
+                // (every index is inside magnitude: its length was checked against batchSize above).
                 var amplitude = Vector.SquareRoot(power[k]) * halfScale;
+                var offset = k * Frames;
                 for (var lane = 0; lane < count; lane++)
                 {
-                    var frame = first + lane;
-                    magnitude[((frame / Frames * Bins) + k) * Frames + (frame % Frames)] = amplitude[lane];
+                    Unsafe.Add(ref output, outputBase[lane] + offset) = amplitude.GetElement(lane);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes the windowed frame starting at <paramref name="start"/> into one SIMD lane of the FFT input (even samples
+    /// and odd samples apart, as <see cref="BatchedRealFft"/> takes them); an empty row fills the lane with zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FillLane(BatchedRealFft fft, int lane, ReadOnlySpan<float> row, int start)
+    {
+        var lanes = BatchedRealFft.BatchSize;
+        var even = fft.EvenSampleLanes;
+        var odd = fft.OddSampleLanes;
+        var half = FftSize / 2;
+        if (row.IsEmpty)
+        {
+            for (var m = 0; m < half; m++)
+            {
+                even[(m * lanes) + lane] = 0f;
+                odd[(m * lanes) + lane] = 0f;
+            }
+
+            return;
+        }
+
+        // Samples inside the row are read directly; past its end, from the reflection (the edge sample not repeated).
+        var direct = Math.Clamp((row.Length - start) / 2, 0, half);
+        var window = _window.AsSpan(0, FftSize);
+        var frame = row.Slice(start, 2 * direct);
+        ref var evenLane = ref Unsafe.Add(ref MemoryMarshal.GetReference(even), lane);
+        ref var oddLane = ref Unsafe.Add(ref MemoryMarshal.GetReference(odd), lane);
+        for (var m = 0; m < direct; m++)
+        {
+            // m < half, so m·lanes + lane is inside the FFT's input (half·lanes floats).
+            Unsafe.Add(ref evenLane, m * lanes) = frame[2 * m] * window[2 * m];
+            Unsafe.Add(ref oddLane, m * lanes) = frame[(2 * m) + 1] * window[(2 * m) + 1];
+        }
+
+        for (var m = direct; m < half; m++)
+        {
+            var n = start + (2 * m);
+            even[(m * lanes) + lane] = Padded(row, n) * window[2 * m];
+            odd[(m * lanes) + lane] = Padded(row, n + 1) * window[(2 * m) + 1];
         }
     }
 

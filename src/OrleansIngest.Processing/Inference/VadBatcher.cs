@@ -199,6 +199,9 @@ public sealed class VadBatcher : IAsyncDisposable
             return;
         }
 
+        // The stage's CPU covers building the batch and handing state back, as a VAD peer's timing includes its own.
+        using var inference = PipelineTelemetry.StartComputeStage(PipelineTelemetry.InferenceStage);
+
         // The model wants state as [layer, batch, width]; each stream keeps its own [layer, width] between steps,
         // so the batch can change shape from step to step.
         var layerStride = batchSize * SileroVad.StateWidth;
@@ -214,7 +217,6 @@ public sealed class VadBatcher : IAsyncDisposable
         }
 
         var stateLength = SileroVad.StateLayers * layerStride;
-        using var inference = PipelineTelemetry.StartComputeStage(PipelineTelemetry.InferenceStage);
         if (inference.Activity is { IsAllDataRequested: true } span)
         {
             span.SetTag(PipelineTelemetry.BatchSizeAttribute, batchSize);
