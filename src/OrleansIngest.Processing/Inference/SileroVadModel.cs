@@ -306,8 +306,9 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         {
             split = SileroStftSplit.Split(modelBytes);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
+            // The whole graph already loaded; a graph this code cannot read only means the optimisation is skipped.
             return (null, null, $"the graph's STFT could not be split off: {ex.Message}");
         }
 

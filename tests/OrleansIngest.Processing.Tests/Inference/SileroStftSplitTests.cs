@@ -51,6 +51,16 @@ public sealed class SileroStftSplitTests(SileroVadModelFixture fixture)
     }
 
     [Fact]
+    public void Split_RefusesATruncatedModelWithAReadError()
+    {
+        var truncated = PinnedModel.AsMemory(0, 4096);
+
+        var error = Assert.Throws<InvalidDataException>(() => SileroStftSplit.Split(truncated));
+
+        Assert.Contains("Protobuf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FrontEnd_MatchesADirectWindowedDft()
     {
         var split = SileroStftSplit.Split(PinnedModel);
