@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OrleansIngest.Processing.Synthetic;
 
 namespace OrleansIngest.Processing.Inference;
 
@@ -376,22 +377,14 @@ public sealed class SileroVadModel : IDisposable, IVadBatchRunner
         }
     }
 
-    /// <summary>Deterministic probe streams: a tone per stream under a slow envelope, plus noise.</summary>
+    /// <summary>Deterministic probe streams from the corpus generator's speech-like synthesizer, one seed per stream.</summary>
     private static float[][] ProbeAudio(int streams, int length)
     {
         var audio = new float[streams][];
-        var noise = 12345u;
         for (var s = 0; s < streams; s++)
         {
             audio[s] = new float[length];
-            var frequency = 150.0 + (290.0 * s);
-            for (var t = 0; t < length; t++)
-            {
-                noise = (noise * 1664525u) + 1013904223u;
-                var envelope = 0.5 + (0.5 * Math.Sin(2 * Math.PI * 3.0 * t / SileroVad.SampleRate));
-                var tone = Math.Sin(2 * Math.PI * frequency * t / SileroVad.SampleRate) + (0.3 * Math.Sin(2 * Math.PI * 2.7 * frequency * t / SileroVad.SampleRate));
-                audio[s][t] = (float)((0.4 * envelope * tone) + (0.02 * ((noise >> 8) / (double)(1 << 24) - 0.5)));
-            }
+            new SpeechLikeSynthesizer(SileroVad.SampleRate, DeterministicRandom.For(s, "silero-stft-probe")).Render(audio[s]);
         }
 
         return audio;
