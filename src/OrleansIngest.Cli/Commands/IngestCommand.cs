@@ -178,18 +178,15 @@ internal static class IngestCommand
         Directory.CreateDirectory(scratch);
         try
         {
-            var job = grains.GetGrain<IIngestJobGrain>(JobIds.New());
+            var jobId = JobIds.New();
+            var job = grains.GetGrain<IIngestJobGrain>(jobId);
             await job.StartAsync(new JobSpec(Locations.Normalize(source), Locations.Normalize(scratch), pipeline.ToJson(), pipeline.LineageVersion));
-            while (true)
-            {
-                var progress = await job.GetProgressAsync();
-                if (progress.IsFinished)
-                {
-                    return progress;
-                }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-            }
+            // The measured job's own submit path, so that it finds that code compiled too (it was ~70 methods and
+            // 0.05-0.06 s of JIT inside the measured job): the audit record, into the scratch output, and the
+            // progress watch, without printing.
+            await CliAudit.RecordAsync(null, scratch, "submit", jobId, "ok", cancellationToken);
+            return await ProgressView.WatchPlainAsync(job, print: false, cancellationToken);
         }
         finally
         {
@@ -211,7 +208,7 @@ internal static class ProgressView
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return await WatchPlainAsync(job, cancellationToken);
+            return await WatchPlainAsync(job, print: true, cancellationToken);
         }
 
         JobProgress progress = await ReadAsync(job, cancellationToken);
@@ -239,7 +236,8 @@ internal static class ProgressView
         return progress;
     }
 
-    private static async Task<JobProgress> WatchPlainAsync(IIngestJobGrain job, CancellationToken cancellationToken)
+    /// <summary>Polls until the job finishes, printing a line every two seconds when <paramref name="print"/>.</summary>
+    public static async Task<JobProgress> WatchPlainAsync(IIngestJobGrain job, bool print, CancellationToken cancellationToken)
     {
         var lastPrint = Stopwatch.StartNew();
         while (true)
@@ -250,7 +248,7 @@ internal static class ProgressView
                 return progress;
             }
 
-            if (lastPrint.Elapsed >= TimeSpan.FromSeconds(2))
+            if (print && lastPrint.Elapsed >= TimeSpan.FromSeconds(2))
             {
                 Console.WriteLine(Describe(progress));
                 lastPrint.Restart();

@@ -8,6 +8,9 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
 {
     public const string Name = "audio_segments";
 
+    /// <summary>Footer key: the mantissa bits log-mel was stored with (23: exact float32; see <see cref="MantissaRounding"/>).</summary>
+    public const string LogMelMantissaBitsKey = "orleans_ingest.log_mel.mantissa_bits";
+
     // Per-row overhead of the fixed-width columns plus the list and page bookkeeping.
     private const long FixedRowBytes = 8 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 8 + 16;
 
@@ -65,6 +68,10 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
         + Utf8Estimate(row.PipelineVersion) + Utf8Estimate(row.ModelVersions)
         + ((long)(row.LogMel?.Length ?? 0) * sizeof(float));
 
+    /// <summary>Readers can tell from the footer how precisely log-mel was stored.</summary>
+    public override IReadOnlyDictionary<string, string> FileMetadata(ParquetOutputSettings settings) =>
+        new Dictionary<string, string> { [LogMelMantissaBitsKey] = settings.LogMelMantissaBits.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     public override void Release(IReadOnlyList<AudioSegmentRow> rows)
     {
         foreach (var row in rows)
@@ -76,7 +83,7 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
         }
     }
 
-    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<AudioSegmentRow> rows, CancellationToken cancellationToken)
+    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<AudioSegmentRow> rows, ParquetOutputSettings settings, CancellationToken cancellationToken)
     {
         await ColumnWrites.StringsAsync(writer, SegmentId, rows, static r => r.SegmentId, cancellationToken);
         await ColumnWrites.StringsAsync(writer, SourceUri, rows, static r => r.SourceUri, cancellationToken);
@@ -88,7 +95,7 @@ internal sealed class AudioSegmentLayout : TableLayout<AudioSegmentRow>
         await ColumnWrites.ValuesAsync(writer, SampleRate, rows, static r => r.SampleRate, cancellationToken);
         await ColumnWrites.ValuesAsync(writer, ChannelsIn, rows, static r => r.ChannelsIn, cancellationToken);
         await ColumnWrites.StringsAsync(writer, CodecIn, rows, static r => r.CodecIn, cancellationToken);
-        await ColumnWrites.ListAsync(writer, LogMelElement, rows, static r => r.LogMel, cancellationToken);
+        await ColumnWrites.FloatListAsync(writer, LogMelElement, rows, static r => r.LogMel, settings.LogMelMantissaBits, cancellationToken);
         await ColumnWrites.ValuesAsync(writer, LogMelFrames, rows, static r => r.LogMelFrames, cancellationToken);
         await ColumnWrites.ValuesAsync(writer, SpeechProbMean, rows, static r => r.SpeechProbMean, cancellationToken);
         await ColumnWrites.ValuesAsync(writer, SpeechRatio, rows, static r => r.SpeechRatio, cancellationToken);

@@ -132,7 +132,7 @@ internal sealed class EvalTableLayout : TableLayout<EvalRow>
         return bytes;
     }
 
-    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<EvalRow> rows, CancellationToken cancellationToken)
+    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<EvalRow> rows, ParquetOutputSettings settings, CancellationToken cancellationToken)
     {
         await ColumnWrites.StringsAsync(writer, RowId, rows, static r => r.RowId, cancellationToken);
         await ColumnWrites.StringsAsync(writer, UnitId, rows, static r => r.UnitId, cancellationToken);

@@ -115,9 +115,11 @@ internal sealed class ModelColumnsLayout<TRow> : TableLayout<TRow>
 
     public override void Release(IReadOnlyList<TRow> rows) => _inner.Release(rows);
 
-    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
+    public override IReadOnlyDictionary<string, string> FileMetadata(ParquetOutputSettings settings) => _inner.FileMetadata(settings);
+
+    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, ParquetOutputSettings settings, CancellationToken cancellationToken)
     {
-        await _inner.WriteColumnsAsync(writer, rows, cancellationToken);
+        await _inner.WriteColumnsAsync(writer, rows, settings, cancellationToken);
         for (var i = 0; i < _columns.Count; i++)
         {
             var column = _columns[i];

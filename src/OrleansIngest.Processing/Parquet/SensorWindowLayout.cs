@@ -90,7 +90,7 @@ internal sealed class SensorWindowLayout : TableLayout<SensorWindowRow>
             + Utf8Estimate(row.PipelineVersion) + names + (channels * PerChannelBytes);
     }
 
-    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<SensorWindowRow> rows, CancellationToken cancellationToken)
+    public override async Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<SensorWindowRow> rows, ParquetOutputSettings settings, CancellationToken cancellationToken)
     {
         await ColumnWrites.StringsAsync(writer, WindowId, rows, static r => r.WindowId, cancellationToken);
         await ColumnWrites.StringsAsync(writer, SourceUri, rows, static r => r.SourceUri, cancellationToken);

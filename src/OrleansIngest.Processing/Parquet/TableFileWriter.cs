@@ -17,6 +17,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     private readonly TableLayout<TRow> _layout;
     private readonly CountingWriteStream _output;
     private readonly ParquetWriter _writer;
+    private readonly ParquetOutputSettings _settings;
     private readonly List<TRow> _buffer;
     private readonly int _rowGroupRows;
     private readonly long _rowGroupBytes;
@@ -25,14 +26,15 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     private long _rowGroupsWritten;
     private State _state;
 
-    private TableFileWriter(TableLayout<TRow> layout, CountingWriteStream output, ParquetWriter writer, int rowGroupRows, long rowGroupBytes)
+    private TableFileWriter(TableLayout<TRow> layout, CountingWriteStream output, ParquetWriter writer, ParquetOutputSettings settings)
     {
-        _rowGroupBytes = rowGroupBytes;
+        _settings = settings;
+        _rowGroupBytes = settings.RowGroupBytes;
         _layout = layout;
         _output = output;
         _writer = writer;
-        _rowGroupRows = rowGroupRows;
-        _buffer = new List<TRow>(rowGroupRows);
+        _rowGroupRows = settings.RowGroupRows;
+        _buffer = new List<TRow>(settings.RowGroupRows);
     }
 
     private enum State
@@ -120,7 +122,8 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
         var options = layout.CreateOptions(settings);
         var counting = new CountingWriteStream(output);
         var writer = await ParquetWriter.CreateAsync(layout.Schema, counting, options, append: false, cancellationToken);
-        return new TableFileWriter<TRow>(layout, counting, writer, settings.RowGroupRows, settings.RowGroupBytes);
+        writer.CustomMetadata = layout.FileMetadata(settings);
+        return new TableFileWriter<TRow>(layout, counting, writer, settings);
     }
 
     /// <summary>
@@ -198,7 +201,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
         {
             using (var rowGroup = _writer.CreateRowGroup())
             {
-                await _layout.WriteColumnsAsync(rowGroup, _buffer, cancellationToken);
+                await _layout.WriteColumnsAsync(rowGroup, _buffer, _settings, cancellationToken);
                 rowGroup.CompleteValidate();
             }
         }

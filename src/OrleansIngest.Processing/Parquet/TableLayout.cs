@@ -19,8 +19,11 @@ internal abstract class TableLayout<TRow>
     /// <summary>Rough uncompressed size of one row in the file, for rolling files at a target size.</summary>
     public abstract long EstimateBytes(TRow row);
 
-    /// <summary>Writes every column, in schema order, for <paramref name="rows"/>.</summary>
-    public abstract Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, CancellationToken cancellationToken);
+    /// <summary>Writes every column, in schema order, for <paramref name="rows"/>, as <paramref name="settings"/> say.</summary>
+    public abstract Task WriteColumnsAsync(ParquetRowGroupWriter writer, IReadOnlyList<TRow> rows, ParquetOutputSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>Key-value metadata of the file's footer that says how <paramref name="settings"/> stored the values.</summary>
+    public virtual IReadOnlyDictionary<string, string> FileMetadata(ParquetOutputSettings settings) => new Dictionary<string, string>();
 
     /// <summary>Called once <paramref name="rows"/> are written: gives back buffers the rows borrowed.</summary>
     public virtual void Release(IReadOnlyList<TRow> rows)

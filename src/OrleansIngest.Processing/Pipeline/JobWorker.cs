@@ -124,7 +124,8 @@ public sealed class JobWorker
     }
 
     private ParquetOutputSettings OutputSettings =>
-        new(_context.Pipeline.Output.TargetFileBytes, _context.Pipeline.Output.RowGroupRows, RowGroupBytes: _context.Pipeline.Output.RowGroupBytes);
+        new(_context.Pipeline.Output.TargetFileBytes, _context.Pipeline.Output.RowGroupRows, RowGroupBytes: _context.Pipeline.Output.RowGroupBytes,
+            LogMelMantissaBits: _context.Pipeline.Output.LogMelMantissaBits);
 
     private sealed class Lane(JobWorker worker, int index)
     {

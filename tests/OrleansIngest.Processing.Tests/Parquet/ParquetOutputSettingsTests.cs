@@ -7,7 +7,7 @@ namespace OrleansIngest.Processing.Tests.Parquet;
 public sealed class ParquetOutputSettingsTests
 {
     [Fact]
-    public void ParquetOutputSettings_DefaultsToZstdFastest3MiBRowGroupsAnd256MiBFiles()
+    public void ParquetOutputSettings_DefaultsToZstdFastest3MiBRowGroups256MiBFilesAndFifteenBitLogMel()
     {
         var settings = new ParquetOutputSettings();
 
@@ -17,6 +17,7 @@ public sealed class ParquetOutputSettingsTests
         Assert.Equal("zstd", settings.Compression);
         Assert.Equal(CompressionLevel.Fastest, settings.CompressionLevel);
         Assert.True(settings.ByteStreamSplitFloats);
+        Assert.Equal(15, settings.LogMelMantissaBits);
         settings.Validate();
     }
 
@@ -31,6 +32,15 @@ public sealed class ParquetOutputSettingsTests
     public void ParquetOutputSettings_AcceptsEveryListedCodec(string compression)
     {
         new ParquetOutputSettings(Compression: compression).Validate();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(24)]
+    public void ParquetOutputSettings_RejectsLogMelMantissaBitsOutsideOneToTwentyThree(int bits)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => new ParquetOutputSettings(LogMelMantissaBits: bits).Validate());
+        Assert.Equal(nameof(ParquetOutputSettings.LogMelMantissaBits), exception.ParamName);
     }
 
     [Fact]

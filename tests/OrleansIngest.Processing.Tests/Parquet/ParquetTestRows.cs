@@ -14,6 +14,14 @@ internal static class ParquetTestRows
     public static float LogMelValue(int row, int index) =>
         (float)((Math.Sin((row * 0.37) + (index * 0.001)) * 2.5) - 0.5);
 
+    /// <summary>The log-mel of <paramref name="row"/> as the default settings store it (15 mantissa bits).</summary>
+    public static float[] StoredLogMel(AudioSegmentRow row)
+    {
+        var stored = new float[row.LogMel.Length];
+        MantissaRounding.RoundCopy(row.LogMel, stored, MantissaRounding.DefaultLogMelMantissaBits);
+        return stored;
+    }
+
     public static AudioSegmentRow Audio(int index, int frames = 30)
     {
         var logMel = new float[AudioSegmentRow.MelBands * frames];

@@ -74,7 +74,7 @@ public sealed class TableFileDuckDbTests : IDisposable
             Assert.Equal(row.ChannelsIn, actual.GetProperty("channels_in").GetInt32());
             Assert.Equal(row.CodecIn, actual.GetProperty("codec_in").GetString());
             Assert.Equal(row.LogMelFrames, actual.GetProperty("log_mel_frames").GetInt32());
-            Assert.Equal(row.LogMel, actual.GetProperty("log_mel").EnumerateArray().Select(v => (float)v.GetDouble()));
+            Assert.Equal(ParquetTestRows.StoredLogMel(row), actual.GetProperty("log_mel").EnumerateArray().Select(v => (float)v.GetDouble()));
             Assert.Equal(row.SpeechProbMean, (float)actual.GetProperty("speech_prob_mean").GetDouble());
             Assert.Equal(row.SpeechRatio, (float)actual.GetProperty("speech_ratio").GetDouble());
             Assert.Equal(row.PipelineVersion, actual.GetProperty("pipeline_version").GetString());
@@ -100,9 +100,10 @@ public sealed class TableFileDuckDbTests : IDisposable
             Assert.Equal(rows[i].SegmentId, read[i].GetProperty("segment_id").GetString());
             Assert.Equal(80 * frames, read[i].GetProperty("n").GetInt32());
             Assert.Equal(80 * read[i].GetProperty("log_mel_frames").GetInt32(), read[i].GetProperty("n").GetInt32());
-            Assert.Equal(rows[i].LogMel[0], (float)read[i].GetProperty("first").GetDouble());
-            Assert.Equal(rows[i].LogMel[12344], (float)read[i].GetProperty("middle").GetDouble());
-            Assert.Equal(rows[i].LogMel[^1], (float)read[i].GetProperty("last").GetDouble());
+            var stored = ParquetTestRows.StoredLogMel(rows[i]);
+            Assert.Equal(stored[0], (float)read[i].GetProperty("first").GetDouble());
+            Assert.Equal(stored[12344], (float)read[i].GetProperty("middle").GetDouble());
+            Assert.Equal(stored[^1], (float)read[i].GetProperty("last").GetDouble());
         }
     }
 
@@ -183,7 +184,7 @@ public sealed class TableFileDuckDbTests : IDisposable
     public async Task AudioFile_EncodesLogMelAsConfiguredAndReadsBackExactly(bool byteStreamSplit, string expectedEncoding)
     {
         var rows = ParquetTestRows.AudioRows(2, frames: 5);
-        var path = await WriteAsync("audio.parquet", rows, new ParquetOutputSettings(ByteStreamSplitFloats: byteStreamSplit));
+        var path = await WriteAsync("audio.parquet", rows, new ParquetOutputSettings(ByteStreamSplitFloats: byteStreamSplit, LogMelMantissaBits: 23));
         var file = DuckDbQuery.Literal(path);
 
         var encodings = await DuckDbQuery.QueryAsync(
@@ -193,6 +194,34 @@ public sealed class TableFileDuckDbTests : IDisposable
         var read = await DuckDbQuery.QueryAsync($"SELECT log_mel FROM read_parquet({file}) ORDER BY segment_id");
         Assert.Equal(rows[0].LogMel, read[0].GetProperty("log_mel").EnumerateArray().Select(v => (float)v.GetDouble()));
         Assert.Equal(rows[1].LogMel, read[1].GetProperty("log_mel").EnumerateArray().Select(v => (float)v.GetDouble()));
+    }
+
+    [Fact]
+    public async Task AudioFile_StoresLogMelRoundedToFifteenMantissaBitsByDefaultSaysSoInTheFooterAndIsSmaller()
+    {
+        var rows = ParquetTestRows.AudioRows(4, frames: 300);
+        var rounded = await WriteAsync("rounded.parquet", rows, new ParquetOutputSettings());
+        var exact = await WriteAsync("exact.parquet", rows, new ParquetOutputSettings(LogMelMantissaBits: 23));
+
+        var read = await DuckDbQuery.QueryAsync($"SELECT log_mel FROM read_parquet({DuckDbQuery.Literal(rounded)}) ORDER BY segment_id");
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var stored = read[i].GetProperty("log_mel").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+            Assert.Equal(rows[i].LogMel.Select(v => MantissaRounding.Round(v, 15)), stored);
+            Assert.All(rows[i].LogMel.Zip(stored), p => Assert.True(Math.Abs(p.First - p.Second) <= Math.Abs(p.First) * Math.Pow(2, -16)));
+        }
+
+        // The rows' own arrays are left as computed.
+        Assert.Equal(ParquetTestRows.Audio(0, frames: 300).LogMel, rows[0].LogMel);
+
+        foreach (var (path, bits) in new[] { (rounded, "15"), (exact, "23") })
+        {
+            var metadata = await DuckDbQuery.QueryAsync(
+                $"SELECT decode(value) AS value FROM parquet_kv_metadata({DuckDbQuery.Literal(path)}) WHERE decode(key) = '{AudioSegmentLayout.LogMelMantissaBitsKey}'");
+            Assert.Equal(bits, Assert.Single(metadata).GetProperty("value").GetString());
+        }
+
+        Assert.True(new FileInfo(rounded).Length < new FileInfo(exact).Length * 0.85, $"{new FileInfo(rounded).Length} vs {new FileInfo(exact).Length} bytes");
     }
 
     [Fact]

@@ -72,6 +72,18 @@ public sealed class PipelineDefinitionTests
     }
 
     [Fact]
+    public void Output_StoresLogMelWithFifteenMantissaBitsByDefault_AndTheSettingChangesTheLineageVersion()
+    {
+        Assert.Equal(15, PipelineDefinition.Default.Output.LogMelMantissaBits);
+
+        var exact = PipelineDefinition.FromJson("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"output":{"logMelMantissaBits":23}}""");
+        var rounded = PipelineDefinition.FromJson("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}]}""");
+
+        Assert.Equal(23, exact.Output.LogMelMantissaBits);
+        Assert.NotEqual(exact.LineageVersion, rounded.LineageVersion);
+    }
+
+    [Fact]
     public void Yaml_LoadsTheSameDefinitionAsJson()
     {
         var path = Path.Combine(Path.GetTempPath(), $"pipeline-{Guid.NewGuid():N}.yaml");
@@ -105,6 +117,7 @@ public sealed class PipelineDefinitionTests
     [InlineData("""{"routes":[{"match":["*.wav"],"table":"../x","kind":"audio"}]}""", "plain folder name")]
     [InlineData("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"audio":{"segmentSeconds":0}}""", "segmentSeconds")]
     [InlineData("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"output":{"rowGroupBytes":-1}}""", "rowGroupBytes")]
+    [InlineData("""{"routes":[{"match":["*.wav"],"table":"t","kind":"audio"}],"output":{"logMelMantissaBits":24}}""", "logMelMantissaBits")]
     public void FromJson_RejectsInvalidDefinitionsWithAReason(string json, string expected)
     {
         var ex = Assert.Throws<FormatException>(() => PipelineDefinition.FromJson(json));
