@@ -148,10 +148,24 @@ internal static class Stages
         {
             foreach (var hours in memoryHours)
             {
+                // The median of --runs fresh processes: one process's peak depends on when its GC happened to collect
+                // (one 10 h run in three read 350 MB against 292-310 MB), more than the 10% being judged.
                 var name = $"memory-{hours.ToString(CultureInfo.InvariantCulture)}h";
-                var run = await cli.IngestAsync(name, cli.Prepare(name, folder => WriteWavFiles(folder, speech, hours * 3600, fileSeconds: hours * 3600)));
-                Emit(new StageResult($"memory.{hours.ToString(CultureInfo.InvariantCulture)}h", StageResult.Ours, $"peak working set, one {hours} h WAV end to end", run.PeakMegabytes, "mb",
-                    new Dictionary<string, double> { ["media_s"] = hours * 3600, ["cpu_s"] = run.CpuSeconds }));
+                var source = cli.Prepare(name, folder => WriteWavFiles(folder, speech, hours * 3600, fileSeconds: hours * 3600));
+                var peaks = new List<(double CpuSeconds, double WallSeconds, double PeakMegabytes, double StageCpuSeconds)>();
+                for (var i = 0; i < Math.Max(1, runs); i++)
+                {
+                    peaks.Add(await cli.IngestAsync(name, source));
+                }
+
+                var median = peaks.OrderBy(p => p.PeakMegabytes).ElementAt((peaks.Count - 1) / 2);
+                var detail = new Dictionary<string, double> { ["media_s"] = hours * 3600, ["cpu_s"] = median.CpuSeconds, ["runs"] = peaks.Count };
+                for (var i = 0; i < peaks.Count; i++)
+                {
+                    detail[$"peak_mb_{i + 1}"] = peaks[i].PeakMegabytes;
+                }
+
+                Emit(new StageResult($"memory.{hours.ToString(CultureInfo.InvariantCulture)}h", StageResult.Ours, $"peak working set, one {hours} h WAV end to end (median of {peaks.Count} fresh processes)", median.PeakMegabytes, "mb", detail));
             }
         }
 

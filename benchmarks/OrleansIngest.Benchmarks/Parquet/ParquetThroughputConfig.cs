@@ -5,6 +5,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using OrleansIngest.Processing.Parquet;
 
 namespace OrleansIngest.Benchmarks.Parquet;
 
@@ -97,11 +98,12 @@ public sealed class ParquetThroughputColumn(ParquetThroughputColumn.Kind kind) :
         var method = benchmarkCase.Descriptor.WorkloadMethod.Name;
         var codec = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(ParquetWriterBenchmarks.Codec))?.Value as string;
         var split = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(ParquetWriterBenchmarks.ByteStreamSplit))?.Value as bool?;
-        var key = $"{method}|{codec}|{split}";
-        return OutputBytes.GetOrAdd(key, _ => new Lazy<long>(() => Measure(method, codec, split))).Value;
+        var bits = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(ParquetWriterBenchmarks.LogMelMantissaBits))?.Value as int?;
+        var key = $"{method}|{codec}|{split}|{bits}";
+        return OutputBytes.GetOrAdd(key, _ => new Lazy<long>(() => Measure(method, codec, split, bits))).Value;
     }
 
-    private static long Measure(string method, string? codec, bool? byteStreamSplit)
+    private static long Measure(string method, string? codec, bool? byteStreamSplit, int? logMelMantissaBits)
     {
         using var output = new MemoryStream();
         return method switch
@@ -111,7 +113,7 @@ public sealed class ParquetThroughputColumn(ParquetThroughputColumn.Kind kind) :
             _ => ParquetWriterBenchmarks.WriteAsync(
                 Rows.Value.Rows,
                 output,
-                ParquetWriterBenchmarks.Settings(codec ?? "zstd-fastest", byteStreamSplit ?? false)).GetAwaiter().GetResult(),
+                ParquetWriterBenchmarks.Settings(codec ?? "zstd-fastest", byteStreamSplit ?? false, logMelMantissaBits ?? MantissaRounding.DefaultLogMelMantissaBits)).GetAwaiter().GetResult(),
         };
     }
 

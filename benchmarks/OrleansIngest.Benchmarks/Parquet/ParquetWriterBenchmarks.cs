@@ -22,6 +22,10 @@ public class ParquetWriterBenchmarks
     [Params(true, false)]
     public bool ByteStreamSplit { get; set; }
 
+    /// <summary>Mantissa bits log-mel is stored with: 15 (the default) or 23 (exact).</summary>
+    [Params(15, 23)]
+    public int LogMelMantissaBits { get; set; } = 15;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -33,7 +37,7 @@ public class ParquetWriterBenchmarks
     public async Task<long> WriteAudioRows()
     {
         _output.SetLength(0);
-        return await WriteAsync(_rows, _output, Settings(Codec, ByteStreamSplit));
+        return await WriteAsync(_rows, _output, Settings(Codec, ByteStreamSplit, LogMelMantissaBits));
     }
 
     /// <summary>Writes the rows the way the benchmark does; returns the file size.</summary>
@@ -51,11 +55,11 @@ public class ParquetWriterBenchmarks
         return writer.ApproximateBytes;
     }
 
-    internal static ParquetOutputSettings Settings(string codec, bool byteStreamSplit) => codec switch
+    internal static ParquetOutputSettings Settings(string codec, bool byteStreamSplit, int logMelMantissaBits = MantissaRounding.DefaultLogMelMantissaBits) => codec switch
     {
-        "zstd-fastest" => new(Compression: "zstd", CompressionLevel: CompressionLevel.Fastest, ByteStreamSplitFloats: byteStreamSplit),
-        "zstd-optimal" => new(Compression: "zstd", CompressionLevel: CompressionLevel.Optimal, ByteStreamSplitFloats: byteStreamSplit),
-        "snappy" => new(Compression: "snappy", ByteStreamSplitFloats: byteStreamSplit),
+        "zstd-fastest" => new(Compression: "zstd", CompressionLevel: CompressionLevel.Fastest, ByteStreamSplitFloats: byteStreamSplit, LogMelMantissaBits: logMelMantissaBits),
+        "zstd-optimal" => new(Compression: "zstd", CompressionLevel: CompressionLevel.Optimal, ByteStreamSplitFloats: byteStreamSplit, LogMelMantissaBits: logMelMantissaBits),
+        "snappy" => new(Compression: "snappy", ByteStreamSplitFloats: byteStreamSplit, LogMelMantissaBits: logMelMantissaBits),
         _ => throw new ArgumentException($"Unknown codec '{codec}'.", nameof(codec)),
     };
 }
