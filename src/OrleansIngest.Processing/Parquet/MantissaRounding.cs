@@ -21,10 +21,13 @@ public static class MantissaRounding
 
     private const uint ExponentMask = 0x7F80_0000;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="mantissaBits"/> ≤ 23.</summary>
+    /// <summary>Whether 1 ≤ <paramref name="mantissaBits"/> ≤ 23, the bit counts a value can be stored with.</summary>
+    public static bool IsValidBitCount(int mantissaBits) => mantissaBits is >= 1 and <= FullMantissaBits;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless <see cref="IsValidBitCount"/>.</summary>
     public static void Validate(int mantissaBits, string name)
     {
-        if (mantissaBits is < 1 or > FullMantissaBits)
+        if (!IsValidBitCount(mantissaBits))
         {
             throw new ArgumentOutOfRangeException(name, mantissaBits, $"{name} must be between 1 and {FullMantissaBits} (23 keeps float32 values exact).");
         }

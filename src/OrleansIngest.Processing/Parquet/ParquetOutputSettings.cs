@@ -75,7 +75,7 @@ public sealed record ParquetOutputSettings(
             throw new ArgumentException($"{nameof(RowGroupBytes)} must not be negative, was {RowGroupBytes}.", nameof(RowGroupBytes));
         }
 
-        if (LogMelMantissaBits is < 1 or > MantissaRounding.FullMantissaBits)
+        if (!MantissaRounding.IsValidBitCount(LogMelMantissaBits))
         {
             throw new ArgumentException($"{nameof(LogMelMantissaBits)} must be between 1 and {MantissaRounding.FullMantissaBits} (23 keeps log-mel exact), was {LogMelMantissaBits}.", nameof(LogMelMantissaBits));
         }

@@ -19,8 +19,6 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     private readonly ParquetWriter _writer;
     private readonly ParquetOutputSettings _settings;
     private readonly List<TRow> _buffer;
-    private readonly int _rowGroupRows;
-    private readonly long _rowGroupBytes;
     private long _bufferedEstimate;
     private long _writtenEstimate;
     private long _rowGroupsWritten;
@@ -29,11 +27,9 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
     private TableFileWriter(TableLayout<TRow> layout, CountingWriteStream output, ParquetWriter writer, ParquetOutputSettings settings)
     {
         _settings = settings;
-        _rowGroupBytes = settings.RowGroupBytes;
         _layout = layout;
         _output = output;
         _writer = writer;
-        _rowGroupRows = settings.RowGroupRows;
         _buffer = new List<TRow>(settings.RowGroupRows);
     }
 
@@ -148,7 +144,7 @@ public sealed class TableFileWriter<TRow> : IAsyncDisposable
             _buffer.Add(rows[i]);
             _bufferedEstimate += _layout.EstimateBytes(rows[i]);
             RowCount++;
-            if (_buffer.Count == _rowGroupRows || (_rowGroupBytes > 0 && _bufferedEstimate >= _rowGroupBytes))
+            if (_buffer.Count == _settings.RowGroupRows || (_settings.RowGroupBytes > 0 && _bufferedEstimate >= _settings.RowGroupBytes))
             {
                 await FlushRowGroupAsync(cancellationToken);
             }

@@ -266,7 +266,7 @@ public sealed record PipelineDefinition
             throw new FormatException("output.targetFileBytes must be ≥ 1024, output.rowGroupRows ≥ 1 and output.rowGroupBytes ≥ 0.");
         }
 
-        if (definition.Output.LogMelMantissaBits is < 1 or > MantissaRounding.FullMantissaBits)
+        if (!MantissaRounding.IsValidBitCount(definition.Output.LogMelMantissaBits))
         {
             throw new FormatException($"output.logMelMantissaBits must be between 1 and {MantissaRounding.FullMantissaBits} (23 stores log-mel exactly), was {definition.Output.LogMelMantissaBits}.");
         }
