@@ -73,18 +73,19 @@ decode=("$work/speech.wav")
 "${pin[@]}" node "$peers/ffmpeg-decode.mjs" "$seconds" "$min_seconds" "${decode[@]}" >>"$results"
 "${pin[@]}" node "$peers/duckdb-parquet.mjs" "$work/logmel_rows.parquet" "$work" "$min_seconds" >>"$results"
 
-# Paired rounds: this VM's speed drifts by up to ±30% within minutes, more than the margins being judged, so the
-# end-to-end verdict comes from rounds in which the peers' compute (torch log-mel, ONNX Runtime Node batch 32) and
-# our warm end to end run back to back on the same core.
-if [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  for round in $(seq "$rounds"); do
-    "${pin[@]}" node "$peers/vad-onnxruntime-node.mjs" "$bin/models/silero_vad.onnx" "$work/speech.f32" 32 "$min_seconds" 2>/dev/null |
-      sed "s/\"stage\":\"vad.batch32\"/\"stage\":\"pair$round.vad\"/" >>"$results"
+# Paired rounds: this VM's speed drifts by up to ±30% within minutes (up to 3× within one process), more than the
+# margins being judged, so the VAD and end-to-end verdicts come from rounds in which each peer and our counterpart run
+# back to back on the same core: ONNX Runtime Node batch 32 then our VAD stages, torch log-mel then our warm end to end.
+for round in $(seq "$rounds"); do
+  "${pin[@]}" node "$peers/vad-onnxruntime-node.mjs" "$bin/models/silero_vad.onnx" "$work/speech.f32" 32 "$min_seconds" 2>/dev/null |
+    sed "s/\"stage\":\"vad\./\"stage\":\"pair$round.vad./" >>"$results"
+  "${pin[@]}" "${stages[@]}" --only vad --vad-batches 32 | sed "s/\"stage\":\"vad\./\"stage\":\"pair$round.vad./" >>"$results"
+  if [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
     "${pin[@]}" /usr/bin/python3 "$peers/logmel.py" "$work/speech.f32" "$work/mel_filters.f32" "$work/logmel_ours_first.f32" "$min_seconds" |
       grep '"torch' | sed "s/\"stage\": \"logmel\"/\"stage\": \"pair$round.logmel\"/" >>"$results" || true
     "${pin[@]}" "${stages[@]}" --only e2e --e2e-modes warm --runs 1 | sed "s/\"stage\":\"e2e\"/\"stage\":\"pair$round.e2e\"/" >>"$results"
-  done
-fi
+  fi
+done
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, one pinned; $(dotnet --version | sed 's/^/.NET SDK /'); $(date -u +%Y-%m-%d)"
 table=$(node benchmarks/e2e/report.mjs "$results" "$machine")
