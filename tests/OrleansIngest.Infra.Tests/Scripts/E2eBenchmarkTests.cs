@@ -53,6 +53,12 @@ public sealed partial class E2eBenchmarkTests
             // The peers installed by scripts/setup.sh are measured, not skipped.
             Assert.Contains(rows, r => r.Contains("Silero VAD, batch 32, whole graph", StringComparison.Ordinal) && r.Contains("onnxruntime-node", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.Contains("Parquet write", StringComparison.Ordinal) && r.Contains("DuckDB", StringComparison.Ordinal));
+
+            // The VAD verdicts come from the paired round (the peer, then ours, back to back), not from separate runs.
+            foreach (var label in new[] { "Silero VAD, batch 32, whole graph", "Silero VAD, batch 32, STFT by host FFT", "32 segments in flight", "64 segments in flight" })
+            {
+                Assert.Contains(rows, r => r.Contains(label, StringComparison.Ordinal) && r.Contains("paired, median of 1 round(s)", StringComparison.Ordinal) && r.Contains("same rounds", StringComparison.Ordinal));
+            }
         }
         finally
         {
