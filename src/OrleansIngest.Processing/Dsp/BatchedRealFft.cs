@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OrleansIngest.Processing.Dsp;
 
@@ -67,6 +69,64 @@ internal sealed class BatchedRealFft
 
     /// <summary>Input samples as floats, index <c>m * BatchSize + lane</c>.</summary>
     public Span<float> OddSampleLanes => MemoryMarshal.Cast<Vector<float>, float>(_im.AsSpan());
+
+    /// <summary>
+    /// True when <see cref="LoadWindowedFrames"/> can run: AVX, eight lanes, and a frame length divisible by eight.
+    /// </summary>
+    public bool CanLoadWindowedFrames => Avx.IsSupported && BatchSize == Vector256<float>.Count && Size % 8 == 0;
+
+    /// <summary>
+    /// Fills every lane from its own frame of <see cref="Size"/> floats times <paramref name="window"/>, even and odd
+    /// samples apart: eight samples of the eight frames at a time, one contiguous load per frame and an 8 × 8 transpose
+    /// in registers (AVX2 gathers of the same samples ran at half the speed on AMD Zen 4). Needs
+    /// <see cref="CanLoadWindowedFrames"/>; the caller guarantees each pointer has <see cref="Size"/> readable floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void LoadWindowedFrames(ReadOnlySpan<nint> frames, ReadOnlySpan<float> window)
+    {
+        if (!CanLoadWindowedFrames || frames.Length != BatchSize || window.Length < Size)
+        {
+            throw new InvalidOperationException($"Needs AVX, {Vector256<float>.Count} frames and a window of {Size}; got {frames.Length} frames and {window.Length}.");
+        }
+
+        float* f0 = (float*)frames[0], f1 = (float*)frames[1], f2 = (float*)frames[2], f3 = (float*)frames[3];
+        float* f4 = (float*)frames[4], f5 = (float*)frames[5], f6 = (float*)frames[6], f7 = (float*)frames[7];
+        ref var even = ref MemoryMarshal.GetArrayDataReference(_re);
+        ref var odd = ref MemoryMarshal.GetArrayDataReference(_im);
+        fixed (float* w0 = window)
+        {
+            for (var at = 0; at < Size; at += 8)
+            {
+                // Rows are the frames' samples at..at+7; columns are one sample of all eight frames.
+                var t0 = Avx.UnpackLow(Avx.LoadVector256(f0 + at), Avx.LoadVector256(f1 + at));
+                var t1 = Avx.UnpackHigh(Avx.LoadVector256(f0 + at), Avx.LoadVector256(f1 + at));
+                var t2 = Avx.UnpackLow(Avx.LoadVector256(f2 + at), Avx.LoadVector256(f3 + at));
+                var t3 = Avx.UnpackHigh(Avx.LoadVector256(f2 + at), Avx.LoadVector256(f3 + at));
+                var t4 = Avx.UnpackLow(Avx.LoadVector256(f4 + at), Avx.LoadVector256(f5 + at));
+                var t5 = Avx.UnpackHigh(Avx.LoadVector256(f4 + at), Avx.LoadVector256(f5 + at));
+                var t6 = Avx.UnpackLow(Avx.LoadVector256(f6 + at), Avx.LoadVector256(f7 + at));
+                var t7 = Avx.UnpackHigh(Avx.LoadVector256(f6 + at), Avx.LoadVector256(f7 + at));
+                var u0 = Avx.Shuffle(t0, t2, 0x44);
+                var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44);
+                var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44);
+                var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44);
+                var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                var w = w0 + at;
+                var m = at / 2;
+                Unsafe.Add(ref even, m) = (Avx.Permute2x128(u0, u4, 0x20) * Vector256.Create(w[0])).AsVector();
+                Unsafe.Add(ref odd, m) = (Avx.Permute2x128(u1, u5, 0x20) * Vector256.Create(w[1])).AsVector();
+                Unsafe.Add(ref even, m + 1) = (Avx.Permute2x128(u2, u6, 0x20) * Vector256.Create(w[2])).AsVector();
+                Unsafe.Add(ref odd, m + 1) = (Avx.Permute2x128(u3, u7, 0x20) * Vector256.Create(w[3])).AsVector();
+                Unsafe.Add(ref even, m + 2) = (Avx.Permute2x128(u0, u4, 0x31) * Vector256.Create(w[4])).AsVector();
+                Unsafe.Add(ref odd, m + 2) = (Avx.Permute2x128(u1, u5, 0x31) * Vector256.Create(w[5])).AsVector();
+                Unsafe.Add(ref even, m + 3) = (Avx.Permute2x128(u2, u6, 0x31) * Vector256.Create(w[6])).AsVector();
+                Unsafe.Add(ref odd, m + 3) = (Avx.Permute2x128(u3, u7, 0x31) * Vector256.Create(w[7])).AsVector();
+            }
+        }
+    }
 
     /// <summary>
     /// Transforms the input (destroying it) and writes 4·|X[k]|² for k = 0..N/2 (the factor 4 is left

@@ -2,8 +2,6 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using OrleansIngest.Processing.Dsp;
 
 namespace OrleansIngest.Processing.Features;
@@ -126,7 +124,7 @@ public sealed class WhisperLogMel
         var lanes = BatchedRealFft.BatchSize;
         var firstOrigin = (first * HopLength) - Padding;
         var lastOrigin = ((first + lanes - 1) * HopLength) - Padding;
-        if (Avx.IsSupported && lanes == Vector256<float>.Count && count == lanes && firstOrigin >= 0 && lastOrigin + FftSize <= samples.Length)
+        if (_fft.CanLoadWindowedFrames && count == lanes && firstOrigin >= 0 && lastOrigin + FftSize <= samples.Length)
         {
             GatherFrames(samples[firstOrigin..]);
             return;
@@ -164,67 +162,20 @@ public sealed class WhisperLogMel
         }
     }
 
-    // Eight frames spaced by the hop, eight samples at a time: one contiguous load per frame and an 8 × 8 transpose in
-    // registers give each sample of the eight frames as one vector, its even and odd samples apart, windowed.
+    // Eight frames spaced by the hop, each read contiguously and transposed into the FFT's lanes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void GatherFrames(ReadOnlySpan<float> samples)
     {
-        ref var even = ref MemoryMarshal.GetReference(_fft.EvenSamples);
-        ref var odd = ref MemoryMarshal.GetReference(_fft.OddSamples);
+        Span<nint> frames = stackalloc nint[BatchedRealFft.BatchSize];
         fixed (float* x = samples)
-        fixed (float* window = Window)
         {
-            for (var block = 0; block < FftSize / 8; block++)
+            for (var lane = 0; lane < frames.Length; lane++)
             {
-                var at = x + (8 * block);
-                Transpose8(
-                    Avx.LoadVector256(at), Avx.LoadVector256(at + HopLength), Avx.LoadVector256(at + (2 * HopLength)), Avx.LoadVector256(at + (3 * HopLength)),
-                    Avx.LoadVector256(at + (4 * HopLength)), Avx.LoadVector256(at + (5 * HopLength)), Avx.LoadVector256(at + (6 * HopLength)), Avx.LoadVector256(at + (7 * HopLength)),
-                    out var s0, out var s1, out var s2, out var s3, out var s4, out var s5, out var s6, out var s7);
-                var w = window + (8 * block);
-                var m = 4 * block;
-                Unsafe.Add(ref even, m) = (s0 * Vector256.Create(w[0])).AsVector();
-                Unsafe.Add(ref odd, m) = (s1 * Vector256.Create(w[1])).AsVector();
-                Unsafe.Add(ref even, m + 1) = (s2 * Vector256.Create(w[2])).AsVector();
-                Unsafe.Add(ref odd, m + 1) = (s3 * Vector256.Create(w[3])).AsVector();
-                Unsafe.Add(ref even, m + 2) = (s4 * Vector256.Create(w[4])).AsVector();
-                Unsafe.Add(ref odd, m + 2) = (s5 * Vector256.Create(w[5])).AsVector();
-                Unsafe.Add(ref even, m + 3) = (s6 * Vector256.Create(w[6])).AsVector();
-                Unsafe.Add(ref odd, m + 3) = (s7 * Vector256.Create(w[7])).AsVector();
+                frames[lane] = (nint)(x + (lane * HopLength));
             }
-        }
-    }
 
-    // Rows r0..r7 in, columns out: sJ[i] = rI[J].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(
-        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
-        out Vector256<float> s0, out Vector256<float> s1, out Vector256<float> s2, out Vector256<float> s3, out Vector256<float> s4, out Vector256<float> s5, out Vector256<float> s6, out Vector256<float> s7)
-    {
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        s0 = Avx.Permute2x128(u0, u4, 0x20);
-        s1 = Avx.Permute2x128(u1, u5, 0x20);
-        s2 = Avx.Permute2x128(u2, u6, 0x20);
-        s3 = Avx.Permute2x128(u3, u7, 0x20);
-        s4 = Avx.Permute2x128(u0, u4, 0x31);
-        s5 = Avx.Permute2x128(u1, u5, 0x31);
-        s6 = Avx.Permute2x128(u2, u6, 0x31);
-        s7 = Avx.Permute2x128(u3, u7, 0x31);
+            _fft.LoadWindowedFrames(frames, Window);
+        }
     }
 
     private ReadOnlySpan<float> ReflectFrame(ReadOnlySpan<float> samples, int origin)

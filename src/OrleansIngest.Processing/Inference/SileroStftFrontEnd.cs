@@ -19,6 +19,9 @@ internal sealed class SileroStftFrontEnd
     [ThreadStatic]
     private static Vector<float>[]? t_power;
 
+    [ThreadStatic]
+    private static float[]? t_padded;
+
     private readonly float[] _window;
 
     public SileroStftFrontEnd(SileroStftSplitModel split)
@@ -71,18 +74,25 @@ internal sealed class SileroStftFrontEnd
         for (var first = 0; first < totalFrames; first += lanes)
         {
             var count = Math.Min(lanes, totalFrames - first);
-            for (var lane = 0; lane < lanes; lane++)
+            if (count == lanes && fft.CanLoadWindowedFrames)
             {
-                if (lane >= count)
+                LoadLanes(fft, input, first, outputBase);
+            }
+            else
+            {
+                for (var lane = 0; lane < lanes; lane++)
                 {
-                    // Unused lanes transform zeros, so they hold no stale values that could be denormal or NaN.
-                    FillLane(fft, lane, [], 0);
-                    continue;
-                }
+                    if (lane >= count)
+                    {
+                        // Unused lanes transform zeros, so they hold no stale values that could be denormal or NaN.
+                        FillLane(fft, lane, [], 0);
+                        continue;
+                    }
 
-                var (row, frame) = Math.DivRem(first + lane, Frames);
-                FillLane(fft, lane, input.Slice(row * SileroVad.InputSamples, SileroVad.InputSamples), frame * Hop);
-                outputBase[lane] = (row * Bins * Frames) + frame;
+                    var (row, frame) = Math.DivRem(first + lane, Frames);
+                    FillLane(fft, lane, input.Slice(row * SileroVad.InputSamples, SileroVad.InputSamples), frame * Hop);
+                    outputBase[lane] = (row * Bins * Frames) + frame;
+                }
             }
 
             fft.ComputePower4(power);
@@ -99,6 +109,44 @@ internal sealed class SileroStftFrontEnd
                     Unsafe.Add(ref output, outputBase[lane] + offset) = amplitude.GetElement(lane);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Fills all eight lanes with frames <paramref name="first"/>.. at once (<see cref="BatchedRealFft.LoadWindowedFrames"/>):
+    /// frames inside their row are read in place, a frame that runs into the reflect padding is copied out first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void LoadLanes(BatchedRealFft fft, ReadOnlySpan<float> input, int first, Span<int> outputBase)
+    {
+        var lanes = BatchedRealFft.BatchSize;
+        var padded = t_padded is { } cached && cached.Length == lanes * FftSize ? cached : t_padded = new float[lanes * FftSize];
+        Span<nint> frames = stackalloc nint[lanes];
+        fixed (float* x = input)
+        fixed (float* scratch = padded)
+        {
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                var (row, frame) = Math.DivRem(first + lane, Frames);
+                var start = frame * Hop;
+                outputBase[lane] = (row * Bins * Frames) + frame;
+                if (start + FftSize <= SileroVad.InputSamples)
+                {
+                    frames[lane] = (nint)(x + (row * SileroVad.InputSamples) + start);
+                    continue;
+                }
+
+                var rowSamples = input.Slice(row * SileroVad.InputSamples, SileroVad.InputSamples);
+                var copy = padded.AsSpan(lane * FftSize, FftSize);
+                for (var i = 0; i < FftSize; i++)
+                {
+                    copy[i] = Padded(rowSamples, start + i);
+                }
+
+                frames[lane] = (nint)(scratch + (lane * FftSize));
+            }
+
+            fft.LoadWindowedFrames(frames, _window);
         }
     }
 
