@@ -126,7 +126,7 @@ public sealed class WhisperLogMel
         var lastOrigin = ((first + lanes - 1) * HopLength) - Padding;
         if (_fft.CanLoadWindowedFrames && count == lanes && firstOrigin >= 0 && lastOrigin + FftSize <= samples.Length)
         {
-            GatherFrames(samples[firstOrigin..]);
+            LoadHopSpacedFrames(samples[firstOrigin..]);
             return;
         }
 
@@ -164,7 +164,7 @@ public sealed class WhisperLogMel
 
     // Eight frames spaced by the hop, each read contiguously and transposed into the FFT's lanes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void GatherFrames(ReadOnlySpan<float> samples)
+    private unsafe void LoadHopSpacedFrames(ReadOnlySpan<float> samples)
     {
         Span<nint> frames = stackalloc nint[BatchedRealFft.BatchSize];
         fixed (float* x = samples)
